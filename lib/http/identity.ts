@@ -1,0 +1,70 @@
+/**
+ * Who is calling: the client IP (from trusted proxy headers only when the deployment sits behind a
+ * proxy that sets them — Vercel does; TRUST_PROXY) and/or a user id from an app-supplied resolver.
+ * Untrusted x-forwarded-for is attacker-controlled, so it is ignored unless trustProxy is on.
+ */
+export interface Identity {
+  /** Client IP, IPv6 normalised to its /64 prefix (one subscriber usually owns a /64); null if unknown. */
+  ip: string | null;
+  /** Authenticated user id from the resolver; null for anonymous requests. */
+  userId: string | null;
+}
+
+/** App-supplied: extract the user id (e.g. from a verified session/JWT). Must not trust raw headers. */
+export type UserResolver = (request: Request) => string | null | Promise<string | null>;
+
+export interface ResolveIdentityOptions {
+  trustProxy: boolean;
+  resolveUser?: UserResolver;
+  /** The runtime's own view of the peer address (Next: none at the edge; @hono/node-server: conninfo). */
+  remoteAddress?: string | null;
+}
+
+export async function resolveIdentity(request: Request, options: ResolveIdentityOptions): Promise<Identity> {
+  const ip = options.trustProxy ? clientIpFromHeaders(request.headers) : null;
+  const userId = options.resolveUser ? await options.resolveUser(request) : null;
+  return { ip: normaliseIp(ip ?? options.remoteAddress ?? null), userId: userId || null };
+}
+
+/**
+ * The client address as the nearest trusted proxy saw it: the RIGHTMOST x-forwarded-for entry, else
+ * x-real-ip. Proxies append to x-forwarded-for (nginx `$proxy_add_x_forwarded_for`, AWS ALB,
+ * Cloudflare), so every entry left of the last one is whatever the client chose to send — taking the
+ * leftmost would let a client mint a fresh identity per request. Vercel overwrites the header with the
+ * client address alone, so the rightmost entry is right there too. Assumes one trusted proxy hop.
+ */
+export function clientIpFromHeaders(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for");
+  if (forwarded) {
+    const last = forwarded.split(",").at(-1)?.trim();
+    if (last) return last;
+  }
+  return headers.get("x-real-ip")?.trim() || null;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Validates and canonicalises; IPv6 → its /64 network (e.g. "2001:db8:1:2::/64"). Garbage → null. */
+export function normaliseIp(raw: string | null): string | null {
+  if (!raw) return null;
+  let ip = raw.trim();
+  if (ip.startsWith("[") && ip.includes("]")) ip = ip.slice(1, ip.indexOf("]"));
+  if (ip.toLowerCase().startsWith("::ffff:") && IPV4.test(ip.slice(7))) ip = ip.slice(7);
+  const v4 = IPV4.exec(ip);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? v4.slice(1).map(Number).join(".") : null;
+  const groups = expandIpv6(ip);
+  return groups ? `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64` : null;
+}
+
+function expandIpv6(ip: string): number[] | null {
+  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split("::").length > 2) return null;
+  const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
+  const parse = (s: string | undefined) => (s ? s.split(":") : []);
+  const left = parse(head);
+  const right = parse(tail);
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? left.length !== 8 : missing < 1) return null;
+  const all = [...left, ...Array<string>(tail === undefined ? 0 : missing).fill("0"), ...right];
+  if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  return all.map((g) => parseInt(g, 16));
+}

@@ -1,0 +1,13 @@
+export { problemResponse, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from "./problem";
+export type { ProblemDetails, ProblemResponseInit } from "./problem";
+export { resolveIdentity, clientIpFromHeaders, normaliseIp } from "./identity";
+export type { Identity, UserResolver, ResolveIdentityOptions } from "./identity";
+export { parseIdempotencyKey, IDEMPOTENCY_KEY_HEADER, DEFAULT_IDEMPOTENCY_KEY_RULES } from "./idempotency-key";
+export type { ParsedIdempotencyKey, IdempotencyKeyProblem, IdempotencyKeyRules } from "./idempotency-key";
+export { rateLimitHeaders, sfString, deltaSeconds } from "./ratelimit-headers";
+export type { RateLimitHeaderPolicy, RateLimitHeaderOptions } from "./ratelimit-headers";
+export { verifyBearer, bearerToken, timingSafeEqual } from "./bearer";
+export { readJsonBody, invalidBodyResponse } from "./json-body";
+export type { JsonBodyResult, ReadJsonBodyOptions, ValidationIssue } from "./json-body";
+export { errorResponse, isUnavailableError } from "./error-response";
+export type { ErrorResponseOptions } from "./error-response";

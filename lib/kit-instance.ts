@@ -1,0 +1,35 @@
+/**
+ * getKit(): the one memoised Kit per isolate (edge isolate, Node process, workerd isolate), built from
+ * the environment. The only module-scope singleton in lib/; everything else takes the Kit as a value.
+ */
+import { loadConfig, readEnv, describeConfig } from "./config";
+import { createKit, type Kit } from "./kit";
+
+let instance: Kit | undefined;
+
+export function getKit(): Kit {
+  if (instance) return instance;
+  const kit = createKit(loadConfig(readEnv()));
+  if (kit.mode === "memory") {
+    // Loud on purpose: in memory mode nothing is shared between instances (DESIGN.md §4).
+    console.warn(
+      `[edge-kit] DEGRADED: no Redis configured — running on per-instance in-memory state. ` +
+        `Rate limits, cache, idempotency and locks are NOT shared across instances. (${describeConfig(kit.config)})`,
+    );
+  }
+  if (kit.config.env === "production" && !kit.config.trustProxy) {
+    // Without a trusted proxy the edge has no client address (Next gives middleware none), so every
+    // anonymous caller shares one rate-limit bucket and one idempotency scope. Say so, once.
+    console.warn(
+      "[edge-kit] TRUST_PROXY is off: anonymous clients cannot be told apart (one shared rate-limit bucket and " +
+        "idempotency scope). Set TRUST_PROXY=true behind a proxy that sets x-forwarded-for (Vercel does), or resolve users.",
+    );
+  }
+  instance = kit;
+  return kit;
+}
+
+/** Tests only: forget the memoised instance. */
+export function resetKitForTests(): void {
+  instance = undefined;
+}

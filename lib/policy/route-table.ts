@@ -1,0 +1,87 @@
+/**
+ * The app's route → policy table, shared by Next's middleware.ts (paths under /api) and the Hono app
+ * (paths under /api/edge): patterns are written relative to the API base, so one table serves both.
+ * Matching is deliberately tiny (literal segments, `:param`, trailing `*`): it runs on every request
+ * at the edge, and path-to-regexp is not needed for this grammar.
+ */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+export interface RouteDefinition<TPolicy> {
+  /** e.g. "/items/:id", "/orders", "/admin/*". Relative to the API base path. */
+  pattern: string;
+  /** Methods this entry applies to. @default every method */
+  methods?: readonly HttpMethod[];
+  /** Stable name used in headers, keys and metrics (e.g. "orders.create"). @default the pattern */
+  name?: string;
+  policy: TPolicy;
+}
+
+export interface MatchedRoute<TPolicy> {
+  name: string;
+  pattern: string;
+  params: Readonly<Record<string, string>>;
+  policy: TPolicy;
+}
+
+interface CompiledRoute<TPolicy> {
+  definition: RouteDefinition<TPolicy>;
+  segments: readonly string[];
+  wildcard: boolean;
+}
+
+export interface RouteTable<TPolicy> {
+  readonly routes: readonly RouteDefinition<TPolicy>[];
+  /** First entry whose pattern and method match `path` (relative to the API base), or null. */
+  match(method: string, path: string): MatchedRoute<TPolicy> | null;
+}
+
+function splitPath(path: string): string[] {
+  return path.split("/").filter((s) => s.length > 0);
+}
+
+export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPolicy>[]): RouteTable<TPolicy> {
+  const compiled: CompiledRoute<TPolicy>[] = routes.map((definition) => {
+    const segments = splitPath(definition.pattern);
+    const wildcard = segments.at(-1) === "*";
+    if (segments.slice(0, -1).includes("*")) throw new Error(`Route "${definition.pattern}": "*" is only allowed last`);
+    return { definition, segments: wildcard ? segments.slice(0, -1) : segments, wildcard };
+  });
+
+  return {
+    routes,
+    match(method, path) {
+      const upper = method.toUpperCase();
+      const parts = splitPath(path);
+      for (const { definition, segments, wildcard } of compiled) {
+        if (definition.methods && !definition.methods.includes(upper as HttpMethod)) continue;
+        if (wildcard ? parts.length < segments.length : parts.length !== segments.length) continue;
+        const params: Record<string, string> = {};
+        let ok = true;
+        for (let i = 0; i < segments.length && ok; i++) {
+          const seg = segments[i]!;
+          const part = parts[i]!;
+          if (seg.startsWith(":")) {
+            try {
+              params[seg.slice(1)] = decodeURIComponent(part);
+            } catch {
+              ok = false; // malformed %-escape: not this route (the route itself will answer 400/404)
+            }
+          } else ok = seg === part;
+        }
+        if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: definition.policy };
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * The path relative to the API base: "/api/orders" → "/orders" for base "/api". Returns null when
+ * `pathname` is not under the base.
+ */
+export function relativeToBase(pathname: string, basePath: string): string | null {
+  const base = basePath.endsWith("/") ? basePath.slice(0, -1) : basePath;
+  if (base === "") return pathname;
+  if (pathname === base) return "/";
+  return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : null;
+}
