@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectMetrics, recordCounts } from "@/lib/observability";
+import { createTestKit } from "../../setup/kit";
+import { testRedis } from "../../setup/redis";
+import { startHungEndpoint, type HungEndpoint } from "./hung-endpoint";
+
+describe("collectMetrics", () => {
+  const kit = createTestKit();
+  const redis = testRedis();
+
+  beforeAll(async () => {
+    await Promise.all([
+      recordCounts(kit, "ratelimit", { allowed: 7, limited: 2, blocked: 1, degraded: 1, "degraded.timeout": 1 }),
+      recordCounts(kit, "lock", { acquired: 3, contended: 2 }),
+      redis.hset(kit.keys.cacheStats(), { hit: 3, miss: 1, stale: 1 }),
+    ]);
+    // A queue the way lib/queue lays it out: stream + consumer group "workers", delayed set, dead letters.
+    const stream = kit.keys.queueStream("emails");
+    for (let i = 0; i < 4; i++) await redis.xadd(stream, "*", { job: `j${i}` });
+    await redis.xgroup(stream, { type: "CREATE", group: "workers", id: "0" });
+    await redis.xreadgroup("workers", "c1", stream, ">", { count: 1 });
+    await redis.zadd(kit.keys.queueDelayed("emails"), { score: Date.now() + 60_000, member: "later" });
+    await redis.xadd(kit.keys.queueDeadLetter("emails"), "*", { job: "dead" });
+    await recordCounts(kit, "queue.emails", { enqueued: 4, dead: 1 });
+  });
+
+  it("reads INFO, latency, key counts and every feature's shared counters in one snapshot", async () => {
+    const s = await collectMetrics(kit);
+    expect(s.degraded).toEqual([]);
+    expect(s.redis.reachable).toBe(true);
+    expect(s.redis.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(s.redis.info!.connectedClients).toBeGreaterThan(0);
+    expect(s.rateLimit).toMatchObject({ allowed: 7, denied: 3, degraded: 1 });
+    expect(s.rateLimit!.counts["degraded.timeout"]).toBe(1);
+    expect(s.lock).toMatchObject({ contended: 2 });
+    expect(s.cache).toMatchObject({ hits: 3, stale: 1, misses: 1, hitRatePercent: 80, backend: "redis" });
+    expect(s.queues).toEqual([
+      { name: "emails", length: 4, pending: 1, lag: 3, delayed: 1, deadLetters: 1, counts: { enqueued: 4, dead: 1 } },
+    ]);
+    const families = Object.fromEntries(s.keys!.families.map((f) => [f.family, f.count]));
+    expect(families).toMatchObject({ queue: 1, "queue-dead": 1, "queue-delayed": 1, counter: 3, "cache-stats": 1 });
+  });
+
+  it("is the same from a second instance (numbers live in Redis, not in the process)", async () => {
+    const other = createTestKit({ env: { EDGE_KIT_KEY_PREFIX: kit.keys.prefix } });
+    const [a, b] = await Promise.all([collectMetrics(kit, { keyCounts: false }), collectMetrics(other, { keyCounts: false })]);
+    expect(b.rateLimit).toEqual(a.rateLimit);
+    expect(b.queues).toEqual(a.queues);
+  });
+
+  it("reports memory mode plainly instead of zeros", async () => {
+    const s = await collectMetrics(createTestKit({ memory: true }));
+    expect(s.mode).toBe("memory");
+    expect(s.rateLimit).toBeNull();
+    expect(s.degraded[0]).toMatch(/not configured/);
+  });
+
+  describe("when the REST endpoint hangs", () => {
+    let hung: HungEndpoint;
+    beforeAll(async () => {
+      hung = await startHungEndpoint();
+    });
+    afterAll(() => hung.close());
+
+    it("answers within its budget with every part listed as degraded", async () => {
+      const slow = createTestKit({ url: hung.url, token: "x", env: { REDIS_BREAKER_THRESHOLD: "0" } });
+      const started = Date.now();
+      const s = await collectMetrics(slow, { timeoutMs: 300 });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(hung.requests()).toBeGreaterThan(0);
+      expect(s.redis.reachable).toBe(false);
+      const parts = s.degraded.map((d) => d.split(":")[0]);
+      expect(parts).toEqual(expect.arrayContaining(["ping", "info", "keys", "rateLimit", "lock", "queues"]));
+      // lib/cache's reader has its own budget and answers "memory" itself; either way no Redis numbers.
+      expect(s.cache === null || s.cache.backend === "memory").toBe(true);
+      expect(s.degraded[0]).toBe("ping: timeout");
+    });
+  });
+});
