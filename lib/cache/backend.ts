@@ -1,0 +1,248 @@
+/**
+ * The cache's storage operations against Redis, each through guard() (the kit's only try/catch
+ * around Redis), each with its degraded twin on the per-instance memory store. Round trips, as
+ * measured by test/lib/cache/round-trips.test.ts:
+ *
+ * | operation                       | HTTP requests | commands                                  |
+ * |---------------------------------|---------------|-------------------------------------------|
+ * | read (hit, stale or miss)       | 1             | 1 EVALSHA (GETs + decision + HINCRBY)     |
+ * | gate lookup (read + lease)      | 1             | 1 EVALSHA (+ SET NX PX unless a fresh hit)|
+ * | reads of n keys (mget)          | 1             | n EVALSHA, auto-pipelined                 |
+ * | write of n entries (set, mset)  | 1             | 1 EVALSHA                                 |
+ * | lease (+ missing version keys)  | 1             | SET NX PX (+ 1 EVALSHA)                   |
+ * | write + lease release           | 1             | 2 EVALSHA                                 |
+ * | delete / tag / namespace bump   | 1             | DEL / one SET per version key             |
+ */
+import type { Clock } from "../clock";
+import type { Keys } from "../keys";
+import { COMPARE_AND_DELETE, runScript, type CacheRedis, type ScriptArg } from "../redis";
+import type { CircuitBreaker, DegradedReason, EmitResilienceEvent } from "../resilience";
+import { guardedBackend } from "./backend-guard";
+import { lookupOrLease, type LookupOrLeaseOptions, type LookupOrLeaseResult } from "./lookup-or-lease";
+import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
+import type { MemoryStore } from "./memory-store";
+import { newToken } from "./memory-store";
+import { CACHE_READ, CACHE_WRITE } from "./scripts";
+
+/** Where an answer came from. `memory` = this instance only (Redis down or not configured). */
+export type CacheBackendName = "redis" | "memory";
+
+/** Why the memory backend answered: the guard's reason, or `no-redis` (none configured). */
+export type CacheDegradedReason = DegradedReason | "no-redis";
+
+export interface BackendDeps {
+  redis: CacheRedis | null;
+  keys: Keys;
+  clock: Clock;
+  breaker: CircuitBreaker | undefined;
+  /** `open`: degrade to the memory store; `closed`: throw (HTTP 503). */
+  failPolicy: "open" | "closed";
+  /** Budget of one guarded operation. */
+  timeoutMs: number;
+  memory: MemoryStore;
+  emit?: EmitResilienceEvent;
+  /** Called with every degraded decision (feeds the stats' `backend`/`degraded`). */
+  onDegraded: (reason: CacheDegradedReason) => void;
+  /** TTL of namespace/tag version keys, seconds. */
+  versionTtlSeconds: number;
+}
+
+/** Who answered and whether it was degraded; spread into every public result. */
+export interface BackendInfo {
+  backend: CacheBackendName;
+  degraded?: CacheDegradedReason;
+}
+
+export interface ReadResult extends BackendInfo {
+  outcome: EntryOutcome;
+  entry?: CacheEnvelope;
+  /** Current tokens of the namespace and each requested tag, in order; undefined = missing. */
+  tokens: (string | undefined)[];
+}
+
+export interface PendingEntry {
+  key: string;
+  /** Envelope JSON without its closing brace (envelopeHead). */
+  head: string;
+  /** Entry expiry in Redis (fresh + stale), ms. */
+  px: number;
+}
+
+/** How a write stamps versions: `captured` = only if they are still these tokens; `current` = whatever is current. */
+export type VersionStamp = { kind: "captured"; tokens: readonly string[] } | { kind: "current" };
+
+export interface WriteResult extends BackendInfo {
+  written: number;
+}
+
+export interface LeaseResult extends BackendInfo {
+  won: boolean;
+  /** Tokens after creating missing ones (only when asked to ensure them). */
+  tokens?: (string | undefined)[];
+}
+
+export interface PrefixDeleteResult extends BackendInfo {
+  deleted: number;
+  scanned: number;
+  complete: boolean;
+}
+
+export class CacheBackend {
+  constructor(private readonly deps: BackendDeps) {}
+
+  versionKeys(namespace: string, tags: readonly string[]): string[] {
+    return [this.deps.keys.cacheNamespaceVersion(namespace), ...tags.map((t) => this.deps.keys.cacheTag(t))];
+  }
+
+  async read(namespace: string, key: string, tags: readonly string[], count: boolean): Promise<ReadResult> {
+    const { keys, clock, memory } = this.deps;
+    const entryKey = keys.cache(namespace, key);
+    const versionKeys = this.versionKeys(namespace, tags);
+    const local = (degraded: CacheDegradedReason): ReadResult => {
+      const { outcome, entry } = memory.read(entryKey, versionKeys[0]!, clock.now());
+      return { outcome, entry, tokens: versionKeys.map(() => undefined), backend: "memory", degraded };
+    };
+    return this.#guarded("cache.read", local, async (redis) => {
+      const reply = await runScript(redis, CACHE_READ, [entryKey, keys.cacheStats(), ...versionKeys], [clock.now(), count ? "1" : "0"]);
+      const [outcome, raw, ...tokens] = reply;
+      const entry = asEnvelope(raw);
+      return {
+        outcome: (outcome as EntryOutcome) ?? "corrupt",
+        ...(entry ? { entry } : {}),
+        tokens: tokens.map(asToken),
+        backend: "redis",
+      } satisfies ReadResult;
+    });
+  }
+
+  /** The read and, unless it is a fresh hit, the fill lease, in one script (lookup-or-lease.ts). */
+  lookupOrLease(namespace: string, key: string, tags: readonly string[], options: LookupOrLeaseOptions): Promise<LookupOrLeaseResult> {
+    return lookupOrLease(this.deps, namespace, key, this.versionKeys(namespace, tags), options);
+  }
+
+  async write(namespace: string, tags: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): Promise<WriteResult> {
+    const versionKeys = this.versionKeys(namespace, tags);
+    return this.#guarded("cache.write", (degraded) => this.#writeLocally(versionKeys, entries, degraded), async (redis) => {
+      const [written] = await runScript(redis, CACHE_WRITE, [...versionKeys, ...entries.map((e) => e.key)], this.#writeArgs(versionKeys, entries, stamp));
+      return { written: Number(written), backend: "redis" } satisfies WriteResult;
+    });
+  }
+
+  /**
+   * Takes the fill lease of `entryKey` (SET NX PX) and, in the same HTTP request, creates the
+   * version keys that are still missing, so the loader's value can be stamped with tokens captured
+   * BEFORE it ran. Degraded: every caller "wins" (fail-open: load without coordination).
+   */
+  async acquireLease(entryKey: string, token: string, leaseMs: number, ensure?: { namespace: string; tags: readonly string[] }): Promise<LeaseResult> {
+    const local = (degraded: CacheDegradedReason): LeaseResult => ({ won: true, backend: "memory", degraded });
+    return this.#guarded("cache.lease", local, async (redis) => {
+      const lease = redis.set(leaseKey(entryKey), token, { nx: true, px: leaseMs });
+      const versionKeys = ensure ? this.versionKeys(ensure.namespace, ensure.tags) : [];
+      const created = ensure ? runScript(redis, CACHE_WRITE, versionKeys, this.#writeArgs(versionKeys, [], { kind: "current" })) : undefined;
+      const [won, tokens] = await Promise.all([lease, created]);
+      return { won: won === "OK", ...(tokens ? { tokens: tokens.slice(1).map(asToken) } : {}), backend: "redis" } satisfies LeaseResult;
+    });
+  }
+
+  /** Writes the loader's value stamped with the captured tokens and releases the lease: one HTTP request. */
+  async writeAndRelease(
+    namespace: string,
+    tags: readonly string[],
+    entries: readonly PendingEntry[],
+    stamp: VersionStamp,
+    lease: { entryKey: string; token: string },
+  ): Promise<WriteResult> {
+    const versionKeys = this.versionKeys(namespace, tags);
+    return this.#guarded("cache.write", (degraded) => this.#writeLocally(versionKeys, entries, degraded), async (redis) => {
+      const write = runScript(redis, CACHE_WRITE, [...versionKeys, ...entries.map((e) => e.key)], this.#writeArgs(versionKeys, entries, stamp));
+      const release = runScript(redis, COMPARE_AND_DELETE, [leaseKey(lease.entryKey)], [lease.token]);
+      const [[written]] = await Promise.all([write, release]);
+      return { written: Number(written), backend: "redis" } satisfies WriteResult;
+    });
+  }
+
+  /** Gives a lease back without writing (loader failed, response not cacheable). */
+  async releaseLease(entryKey: string, token: string): Promise<BackendInfo> {
+    return this.#guarded<BackendInfo>("cache.release", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
+      await runScript(redis, COMPARE_AND_DELETE, [leaseKey(entryKey)], [token]);
+      return { backend: "redis" } satisfies BackendInfo;
+    });
+  }
+
+  /** Whether `token` still holds the lease of `entryKey` (a revalidation request proving it was sent by us). */
+  async holdsLease(entryKey: string, token: string): Promise<boolean> {
+    const result = await this.#guarded("cache.lease-check", () => false, async (redis) => {
+      const holder = await redis.get<unknown>(leaseKey(entryKey));
+      return holder !== null && String(holder) === token;
+    });
+    return result;
+  }
+
+  async delete(entryKeys: readonly string[]): Promise<BackendInfo & { deleted: number }> {
+    const deletedLocally = this.deps.memory.delete(entryKeys);
+    if (entryKeys.length === 0) return { deleted: 0, backend: this.deps.redis ? "redis" : "memory" };
+    return this.#guarded<BackendInfo & { deleted: number }>("cache.delete", (degraded) => ({ deleted: deletedLocally, backend: "memory", degraded }), async (redis) => {
+      const deleted = await redis.del(...entryKeys);
+      return { deleted, backend: "redis" };
+    });
+  }
+
+  /** New random tokens for these version keys: every entry stamped with the old ones becomes a miss. */
+  async bump(versionKeys: readonly string[]): Promise<BackendInfo> {
+    this.deps.memory.bump(versionKeys);
+    const ttl = this.deps.versionTtlSeconds;
+    return this.#guarded<BackendInfo>("cache.invalidate", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
+      await Promise.all(versionKeys.map((k) => redis.set(k, newToken(), { ex: ttl })));
+      return { backend: "redis" };
+    });
+  }
+
+  /**
+   * SCAN MATCH `pattern` + UNLINK, bounded: at most `maxIterations` SCAN calls (each reads up to
+   * `count` keys of the WHOLE keyspace, so cost grows with the database, not the matches). Never KEYS.
+   */
+  async scanDelete(pattern: string, memoryPrefix: string, bounds: { count: number; maxIterations: number }): Promise<PrefixDeleteResult> {
+    const deletedLocally = this.deps.memory.deletePrefix(memoryPrefix);
+    const local = (degraded: CacheDegradedReason): PrefixDeleteResult => ({ deleted: deletedLocally, scanned: 0, complete: false, backend: "memory", degraded });
+    return this.#guarded("cache.invalidate-prefix", local, async (redis, signal) => {
+      let cursor = "0";
+      let deleted = 0;
+      let iterations = 0;
+      do {
+        signal.throwIfAborted();
+        const [next, found] = await redis.scan(cursor, { match: pattern, count: bounds.count });
+        cursor = String(next);
+        iterations++;
+        if (found.length > 0) deleted += await redis.unlink(...found);
+      } while (cursor !== "0" && iterations < bounds.maxIterations);
+      return { deleted, scanned: iterations, complete: cursor === "0", backend: "redis" as const };
+    });
+  }
+
+  #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason): WriteResult {
+    for (const e of entries) {
+      const entry = JSON.parse(`${e.head}}`) as Omit<CacheEnvelope, "n" | "g">;
+      this.deps.memory.write(e.key, entry, versionKeys[0]!, versionKeys.slice(1));
+    }
+    return { written: entries.length, backend: "memory", degraded };
+  }
+
+  #writeArgs(versionKeys: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): ScriptArg[] {
+    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i] ?? ""}` : `+${newToken()}`));
+    return [versionKeys.length, this.deps.versionTtlSeconds, ...specs, ...entries.flatMap((e) => [e.head, e.px])];
+  }
+
+  #guarded<T>(name: string, local: (reason: CacheDegradedReason) => T, operation: (redis: CacheRedis, signal: AbortSignal) => Promise<NoInfer<T>>): Promise<T> {
+    return guardedBackend(this.deps, name, local, operation);
+  }
+
+}
+
+/** The fill lease of an entry: `{entry key}:lease` (an encoded key part never contains `:`, so no entry can collide). */
+export function leaseKey(entryKey: string): string {
+  return `${entryKey}:lease`;
+}
+
+export function asToken(value: unknown): string | undefined {
+  return value === null || value === undefined || value === false ? undefined : String(value);
+}

@@ -1,0 +1,79 @@
+/**
+ * `cache.fill`: the manual fill used across invocations (middleware takes the lease, the route stores
+ * the value). The ticket is the lease token plus the version tokens captured before loading, joined
+ * with "."; it travels from the gate to the route in a request header.
+ */
+import type { Keys } from "../keys";
+import type { BackendInfo, CacheBackend, PendingEntry } from "./backend";
+import type { EntryOutcome, CacheEnvelope } from "./envelope";
+import { newToken } from "./memory-store";
+import type { CacheFill, CacheLookup, FillBegin, LeaseOptions, WriteOptions } from "./types";
+
+/** What the namespaced cache lends its fill (closures of cache.ts). */
+export interface FillContext {
+  namespace: string;
+  backend: CacheBackend;
+  keys: Keys;
+  defaultLeaseMs: number;
+  note<R extends BackendInfo>(result: R): R;
+  toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }): CacheLookup<T>;
+  leaseSettings(call: false | LeaseOptions | undefined): false | { ttlMs: number; waitMs: number };
+  pending(key: string, value: unknown, ttl: WriteOptions): PendingEntry;
+}
+
+export function createFill(ctx: FillContext): CacheFill {
+  const { namespace, backend, keys, note } = ctx;
+  const leaseMs = (lease: false | LeaseOptions | undefined) => {
+    const settings = ctx.leaseSettings(lease);
+    return settings === false ? ctx.defaultLeaseMs : settings.ttlMs;
+  };
+  const ticketOf = (token: string, tokens: readonly (string | undefined)[]) => [token, ...tokens.map((t) => t ?? "")].join(".");
+
+  return {
+    async begin<T>(key: string, options: Parameters<CacheFill["begin"]>[1] = {}): Promise<FillBegin<T>> {
+      const proof = options.proof ?? "";
+      const leaseToken = newToken();
+      // Issued synchronously (backend → guard → EVALSHA): lib/gate batches this call with the rate limit's.
+      const found = note(
+        await backend.lookupOrLease(namespace, key, options.tags ?? [], {
+          proof: proof.split(".")[0] ?? "",
+          leaseToken,
+          leaseMs: leaseMs(options.lease),
+        }),
+      );
+      if (found.outcome === "proven") {
+        return { status: "miss", value: undefined, backend: found.backend, proven: true, lease: { won: true, ticket: proof } };
+      }
+      const lookup = ctx.toLookup<T>({ ...found, outcome: found.outcome });
+      if (lookup.status === "hit") return { ...lookup, proven: false };
+      const ticket = found.backend === "redis" && found.leased ? ticketOf(leaseToken, found.tokens) : "";
+      return { ...lookup, proven: false, lease: { won: found.leased, ticket } };
+    },
+    async acquire(key, fillOptions = {}) {
+      const tags = fillOptions.tags ?? [];
+      const leaseToken = newToken();
+      const taken = note(await backend.acquireLease(keys.cache(namespace, key), leaseToken, leaseMs(fillOptions.lease), { namespace, tags }));
+      const ticket = taken.backend === "redis" && taken.won ? ticketOf(leaseToken, taken.tokens ?? []) : "";
+      return { won: taken.won, ticket, backend: taken.backend, ...(taken.degraded ? { degraded: taken.degraded } : {}) };
+    },
+    async complete(key, value, write) {
+      const tags = write.tags ?? [];
+      const entry = ctx.pending(key, value, write);
+      const [leaseToken, ...tokens] = write.ticket.split(".");
+      const stamp =
+        tokens.length === tags.length + 1 && tokens.every((t) => t.length > 0)
+          ? { kind: "captured" as const, tokens }
+          : { kind: "current" as const };
+      if (!leaseToken) return note(await backend.write(namespace, tags, [entry], stamp));
+      return note(await backend.writeAndRelease(namespace, tags, [entry], stamp, { entryKey: entry.key, token: leaseToken }));
+    },
+    async release(key, ticket) {
+      const [leaseToken] = ticket.split(".");
+      if (leaseToken) note(await backend.releaseLease(keys.cache(namespace, key), leaseToken));
+    },
+    async holds(key, ticket) {
+      const [leaseToken] = ticket.split(".");
+      return leaseToken ? backend.holdsLease(keys.cache(namespace, key), leaseToken) : false;
+    },
+  };
+}

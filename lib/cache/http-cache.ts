@@ -1,0 +1,142 @@
+/**
+ * The HTTP response cache shared by middleware.ts (gate.ts), the Next route-side helper
+ * (route-store.ts) and the Hono `cache()` middleware: what the key is, how a response is
+ * stored and replayed, and the HIT / STALE / MISS decision.
+ *
+ * Only GET/HEAD with status 200 are stored; responses with `Set-Cookie`, `Cache-Control: no-store`
+ * (or `private` on a shared entry) never are. Only allow-listed headers are replayed.
+ */
+import type { Kit } from "../kit";
+import type { MatchedRoute, RoutePolicy } from "../policy";
+import { bytesToBase64 } from "./codec";
+import type { RouteCachePolicy } from "./route-policy";
+
+/** Request header carrying a fill ticket from the gate to the route (and on background revalidations). */
+export const CACHE_FILL_HEADER = "x-edge-kit-cache-fill";
+/** Response header: HIT | STALE | MISS | BYPASS. */
+export const CACHE_STATUS_HEADER = "x-cache";
+/** Response header present when the cache answered from this instance's memory (Redis degraded). */
+export const CACHE_DEGRADED_HEADER = "x-cache-degraded";
+
+const DEFAULT_HEADERS = ["content-type", "content-language", "content-encoding", "etag", "last-modified", "cache-control", "link", "vary"];
+const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
+const CACHEABLE_METHODS = new Set(["GET", "HEAD"]);
+
+/** Where one request's response lives in the cache. */
+export interface ResponseCacheTarget {
+  /** Cache namespace of the route: `http:{route name}`. */
+  namespace: string;
+  /** SHA-256 of everything the response varies on. */
+  key: string;
+  tags: readonly string[];
+  policy: RouteCachePolicy;
+  /** False when the entry belongs to one set of credentials (per-user). */
+  shared: boolean;
+}
+
+/** What is stored for a response (through the codec: the body stays exact bytes); replayed by response-lookup.ts. */
+export interface ResponseSnapshot {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+export type ResponseCacheDecision =
+  | { action: "respond"; response: Response; status: "HIT" | "STALE" }
+  | { action: "continue"; status: "MISS" | "BYPASS"; ticket?: string; degraded?: string };
+
+/** The route's cache policy if it has one and the method is cacheable. */
+export function routeCachePolicy(route: MatchedRoute<RoutePolicy> | null, method: string): RouteCachePolicy | undefined {
+  const policy = route?.policy.cache;
+  return policy && CACHEABLE_METHODS.has(method.toUpperCase()) ? policy : undefined;
+}
+
+/**
+ * The cache key of `request`: route name, path, query (sorted by name; repeated names keep their
+ * order), the `vary` headers and — for credentialed requests under `per-user` — the credentials.
+ * Returns `null` for a credentialed request under `bypass`. Hashed, so secrets never appear in keys.
+ */
+export async function responseCacheTarget(request: Request, route: MatchedRoute<RoutePolicy>, policy: RouteCachePolicy): Promise<ResponseCacheTarget | null> {
+  const url = new URL(request.url);
+  url.searchParams.sort();
+  const authorization = request.headers.get("authorization");
+  const cookie = request.headers.get("cookie");
+  const credentialed = authorization !== null || cookie !== null;
+  const mode = policy.authenticated ?? "per-user";
+  if (credentialed && mode === "bypass") return null;
+  const scope = credentialed && mode === "per-user" ? ["user", authorization ?? "", cookie ?? ""] : ["shared"];
+  const varied = (policy.vary ?? []).map((name) => [name.toLowerCase(), request.headers.get(name) ?? ""]);
+  const material = JSON.stringify([url.pathname, url.searchParams.toString(), varied, scope]);
+  return {
+    namespace: `http:${route.name}`,
+    // Shared entries only: a per-user key's material holds credentials, which are never kept in memory.
+    key: scope[0] === "shared" ? await memoSha256Hex(material) : await sha256Hex(material),
+    tags: policy.tags?.(route.params) ?? [],
+    policy,
+    shared: scope[0] === "shared",
+  };
+}
+
+/** Why a response was not stored (or `stored`). */
+export type StoreOutcome = "stored" | "not-cacheable" | "too-large" | "outdated" | "degraded" | "no-lease";
+
+/**
+ * Stores `response` for `target` if it is cacheable and releases the fill lease either way. Returns
+ * a response equivalent to `response` (its body was read) and what happened.
+ */
+export async function storeResponse(kit: Kit, target: ResponseCacheTarget, response: Response, ticket: string | null, method: string): Promise<{ response: Response; outcome: StoreOutcome }> {
+  const cache = kit.cache.withNamespace(target.namespace, target.policy);
+  if (!isStorable(response, target, method)) {
+    if (ticket) await cache.fill.release(target.key, ticket);
+    return { response, outcome: "not-cacheable" };
+  }
+  // No fill lease (a loser whose wait for the winner ran out): its body may predate an invalidation
+  // that happened while it loaded, and without a ticket there are no captured version tokens to
+  // prove otherwise — so it is served but not stored (the winner stores).
+  if (ticket === null) return { response, outcome: "no-lease" };
+  const body = new Uint8Array(await response.arrayBuffer());
+  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (body.byteLength > (target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+    if (ticket) await cache.fill.release(target.key, ticket);
+    return { response: rebuilt, outcome: "too-large" };
+  }
+  const allowed = new Set([...DEFAULT_HEADERS, ...(target.policy.headers ?? []).map((h) => h.toLowerCase())]);
+  const snapshot: ResponseSnapshot = {
+    status: response.status,
+    headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase())),
+    body: bytesToBase64(body),
+  };
+  const result = await cache.fill.complete(target.key, snapshot, { ticket: ticket ?? "", tags: target.tags });
+  const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
+  return { response: rebuilt, outcome };
+}
+
+function isStorable(response: Response, target: ResponseCacheTarget, method: string): boolean {
+  if (method.toUpperCase() !== "GET" || response.status !== 200) return false;
+  if (response.headers.has("set-cookie")) return false;
+  const cacheControl = (response.headers.get("cache-control") ?? "").toLowerCase();
+  if (/(?:^|,)\s*no-store\b/.test(cacheControl)) return false;
+  // `private` forbids shared caches (RFC 9111 §5.2.2.7); a per-user entry is not shared.
+  if (/(?:^|,)\s*private\b/.test(cacheControl) && target.shared) return false;
+  return true;
+}
+
+/** Recent shared-entry keys (issue 10): hot URLs skip the asynchronous digest. A memo of a pure function. */
+const keyMemo = new Map<string, string>();
+const KEY_MEMO_SIZE = 5_000;
+
+async function memoSha256Hex(text: string): Promise<string> {
+  const known = keyMemo.get(text);
+  if (known !== undefined) return known;
+  const hex = await sha256Hex(text);
+  if (keyMemo.size >= KEY_MEMO_SIZE) keyMemo.delete(keyMemo.keys().next().value!);
+  keyMemo.set(text, hex);
+  return hex;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  let hex = "";
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}

@@ -1,0 +1,119 @@
+/**
+ * The gate's HIT / STALE / MISS decision for an HTTP response, in ONE Redis command (issue 10):
+ * `fill.begin` reads the entry and, unless it is a fresh hit, takes the fill lease in the same script.
+ *
+ * Two phases, so lib/gate can batch it with the rate limit: `issueResponseLookup` sends the script
+ * synchronously; `decide` turns the reply into the answer (and only then starts the background
+ * revalidation of a STALE hit); `discard` gives the lease back when an earlier gate refused the request.
+ */
+import { deferIncrements } from "../gate/deferred-counts";
+import type { Kit } from "../kit";
+import { base64ToBytes } from "./codec";
+import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, type ResponseCacheDecision, type ResponseCacheTarget, type ResponseSnapshot } from "./http-cache";
+import type { FillBegin } from "./types";
+
+export interface LookupResponseOptions {
+  waitUntil: (promise: Promise<unknown>) => void;
+  /**
+   * Sends the background revalidation request for a STALE hit (the same URL with a fill ticket).
+   * Next: `fetch` (the platform routes it back through middleware to the route). Hono: `app.fetch`.
+   */
+  dispatch: (request: Request) => Promise<Response>;
+}
+
+/** A lookup whose Redis command has been answered. */
+export interface IssuedResponseLookup {
+  /** The decision; HIT/STALE answer from the cache, MISS continues (with a fill ticket when this request won the lease). */
+  decide(options: LookupResponseOptions): Promise<ResponseCacheDecision>;
+  /** The request will not reach the route (an earlier gate refused): release the lease this lookup took, if any. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Sends the lookup now (before any await: callers issue other gates' calls in the same tick) and
+ * resolves once Redis answered. A request carrying our own fill ticket (a revalidation) proves itself
+ * by holding the lease, and goes to the route.
+ */
+export async function issueResponseLookup(kit: Kit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
+  const cache = kit.cache.withNamespace(target.namespace, target.policy);
+  const found = await cache.fill.begin<ResponseSnapshot>(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });
+  const held = found.lease?.won && found.lease.ticket !== "" ? found.lease.ticket : undefined;
+  return {
+    decide: (options) => decideLookup(kit, request, target, found, options),
+    discard: async () => {
+      if (held && !found.proven) await cache.fill.release(target.key, held);
+    },
+  };
+}
+
+/** Issue and decide in one call (the Hono `cache()` middleware, and anything not batching). */
+export async function lookupResponse(kit: Kit, request: Request, target: ResponseCacheTarget, options: LookupResponseOptions): Promise<ResponseCacheDecision> {
+  return (await issueResponseLookup(kit, request, target)).decide(options);
+}
+
+async function decideLookup(
+  kit: Kit,
+  request: Request,
+  target: ResponseCacheTarget,
+  found: FillBegin<ResponseSnapshot>,
+  options: LookupResponseOptions,
+): Promise<ResponseCacheDecision> {
+  if (found.proven) return { action: "continue", status: "MISS", ticket: found.lease!.ticket };
+  // Counted only when served (a request refused by an earlier gate never reads the cache), in the
+  // isolate, flushed with a later round trip: the lookup itself writes nothing on a hit.
+  if (found.backend === "redis") deferIncrements(kit, kit.keys.cacheStats(), { [found.status]: 1 });
+  if (found.status === "hit" || found.status === "stale") {
+    const ticket = found.lease?.won ? found.lease.ticket : "";
+    if (found.status === "stale" && ticket !== "") {
+      // Never rejects: a failed revalidation keeps the stale entry (and says so in the log).
+      const refreshing = revalidate(kit, request, target, ticket, options.dispatch).catch((err: unknown) => {
+        console.warn(`[edge-kit] cache revalidation of ${new URL(request.url).pathname} failed (stale entry kept):`, err);
+      });
+      options.waitUntil(refreshing);
+    }
+    return { action: "respond", status: found.status === "hit" ? "HIT" : "STALE", response: replay(found.value!, found.status, found.createdAt, kit.clock.now(), found.degraded) };
+  }
+  if (found.lease?.won) return { action: "continue", status: "MISS", ticket: found.lease.ticket, ...(found.degraded ? { degraded: found.degraded } : {}) };
+
+  // Another request is filling this entry: wait for it rather than hit the origin too.
+  const waited = await waitForFill(kit, target);
+  if (waited) return { action: "respond", status: "HIT", response: replay(waited.value, "hit", waited.createdAt, kit.clock.now(), undefined) };
+  return { action: "continue", status: "MISS" };
+}
+
+async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<{ value: ResponseSnapshot; createdAt: number | undefined } | undefined> {
+  const cache = kit.cache.withNamespace(target.namespace, target.policy);
+  const deadline = kit.clock.now() + 3000;
+  for (const delay of [25, 50, 100, 150, 200, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250]) {
+    if (kit.clock.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, delay));
+    const polled = await cache.lookup<ResponseSnapshot>(target.key, { tags: target.tags, count: false });
+    if (polled.status !== "miss") return { value: polled.value as ResponseSnapshot, createdAt: polled.createdAt };
+    if (polled.backend === "memory") break;
+  }
+  return undefined;
+}
+
+/** Sends the revalidation with the lease the lookup took; the route stores the response and releases it. */
+async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
+  const headers = new Headers(request.headers);
+  headers.set(CACHE_FILL_HEADER, ticket);
+  let response: Response;
+  try {
+    response = await dispatch(new Request(request.url, { method: "GET", headers }));
+  } catch (err) {
+    // Nobody will store: free the lease now rather than make the next STALE reader wait for it to lapse.
+    await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
+    throw err;
+  }
+  // The route stores it (and releases the lease); drain the body so the connection is reused.
+  await response.arrayBuffer();
+}
+
+function replay(snapshot: ResponseSnapshot, status: "hit" | "stale", createdAt: number | undefined, now: number, degraded: string | undefined): Response {
+  const headers = new Headers(snapshot.headers);
+  headers.set(CACHE_STATUS_HEADER, status === "hit" ? "HIT" : "STALE");
+  if (createdAt !== undefined) headers.set("age", String(Math.max(0, Math.floor((now - createdAt) / 1000))));
+  if (degraded) headers.set(CACHE_DEGRADED_HEADER, degraded);
+  return new Response(base64ToBytes(snapshot.body), { status: snapshot.status, headers });
+}
