@@ -1,0 +1,152 @@
+/**
+ * The decision before the handler runs, shared by Next's gate and the Hono middleware:
+ * validate the key → fingerprint the request → claim atomically → proceed, refuse or replay.
+ * (Reference §7 "Decision flow"; draft -07 §2.7 for 400/409/422.)
+ */
+import { KitError } from "../errors";
+import { parseIdempotencyKey, IDEMPOTENCY_KEY_HEADER, type Identity } from "../http";
+import type { Kit } from "../kit";
+import type { DegradedReason } from "../resilience";
+import { sha256Base64Url, requestFingerprint } from "./fingerprint";
+import type { ResolvedIdempotencyPolicy } from "./policy";
+import {
+  inFlightResponse,
+  invalidKeyResponse,
+  keyReusedResponse,
+  REPLAYED_HEADER,
+  requestTooLargeResponse,
+  responseNotStoredResponse,
+  unavailableResponse,
+} from "./problems";
+import type { IdempotencyStore } from "./store";
+import { restoreResponse } from "./stored-response";
+
+export interface BeginInput {
+  kit: Kit;
+  request: Request;
+  /** kit.config.ts route name and params (the fingerprint's "route"). */
+  route: { name: string; params: Readonly<Record<string, string>> };
+  identity: Identity;
+  policy: ResolvedIdempotencyPolicy;
+}
+
+/** A claim the caller must settle: complete with the response, or release. */
+export interface ActiveClaim {
+  recordKey: string;
+  token: string;
+}
+
+/** What happened, for counters and logs. */
+export type BeginOutcome = "invalid-key" | "too-large" | "in-flight" | "mismatch" | "replayed" | "not-stored" | "unavailable";
+
+export type BeginResult =
+  /** Not covered (method) or no key on an optional route: run the handler plainly. */
+  | { action: "skip"; reason: "method" | "no-key" }
+  /** Answer without running the handler. */
+  | { action: "respond"; response: Response; outcome: BeginOutcome }
+  /** Run the handler, then settle the claim. */
+  | { action: "proceed"; claim: ActiveClaim }
+  /** Redis degraded under the "open" policy: run the handler without idempotency, and say so. */
+  | { action: "bypass"; degraded: DegradedReason };
+
+// Scopes are caller-controlled (user ids); past this they are hashed to keep key parts bounded.
+const MAX_PLAIN_SCOPE = 128;
+/** The original usually finishes within a second; polling once a second costs one Redis call. */
+const IN_FLIGHT_RETRY_AFTER_S = 1;
+
+/**
+ * The decision split in two (issue 10): `prepareIdempotentRequest` validates the key, reads and
+ * fingerprints the body (all async CPU work, no Redis); `claim()` sends the claim (SET NX PX GET) before its
+ * first await, so a caller can batch it with other gates' calls into one HTTP request.
+ */
+export type PreparedBegin =
+  /** Decided without Redis: not covered, no/invalid key, body too large, no store (memory mode). */
+  | { action: "decided"; result: BeginResult }
+  /** Claims the key (one script, issued synchronously) and interprets the reply. */
+  | { action: "claim"; recordKey: string; claim(): Promise<BeginResult> };
+
+export async function beginIdempotentRequest(input: BeginInput): Promise<BeginResult> {
+  const prepared = await prepareIdempotentRequest(input);
+  return prepared.action === "decided" ? prepared.result : prepared.claim();
+}
+
+/** The first phase of {@link beginIdempotentRequest}: no Redis call is made here. */
+export async function prepareIdempotentRequest(input: BeginInput): Promise<PreparedBegin> {
+  const { kit, request, route, identity, policy } = input;
+  const url = new URL(request.url);
+  const instance = url.pathname;
+  const decided = (result: BeginResult): PreparedBegin => ({ action: "decided", result });
+  if (!policy.methods.includes(request.method.toUpperCase() as (typeof policy.methods)[number])) return decided({ action: "skip", reason: "method" });
+
+  const parsed = parseIdempotencyKey(request.headers.get(IDEMPOTENCY_KEY_HEADER), policy.key);
+  if (!parsed.ok) {
+    if (parsed.problem === "missing" && !policy.required) return decided({ action: "skip", reason: "no-key" });
+    return decided({ action: "respond", response: invalidKeyResponse(parsed.problem, parsed.detail, instance), outcome: "invalid-key" });
+  }
+
+  const body = await readBody(request, policy.maxRequestBytes);
+  if (!body) return decided({ action: "respond", response: requestTooLargeResponse(policy.maxRequestBytes, instance), outcome: "too-large" });
+
+  const scope = policy.scope(identity, request);
+  const [fingerprint, keyHash, scopePart] = await Promise.all([
+    requestFingerprint({ method: request.method, route: route.name, params: route.params, search: url.search, scope, body }),
+    // Hashed: fixed-size key parts whatever the client sends, and no encoding edge cases.
+    sha256Base64Url(parsed.key),
+    scope.length > MAX_PLAIN_SCOPE ? sha256Base64Url(scope) : Promise.resolve(scope),
+  ]);
+  const recordKey = kit.keys.idempotency(scopePart, keyHash);
+
+  const store = kit.idempotency;
+  if (!store) return decided(degradedAnswer(policy, "redis-error", undefined, instance));
+  return { action: "claim", recordKey, claim: () => claimKey(store, recordKey, fingerprint, policy, instance) };
+}
+
+async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint: string, policy: ResolvedIdempotencyPolicy, instance: string): Promise<BeginResult> {
+  let claim: Awaited<ReturnType<IdempotencyStore["claim"]>>;
+  try {
+    // The script is sent synchronously by this call (guard → runScript → EVALSHA): keep no await before it.
+    claim = await store.claim(recordKey, fingerprint, { leaseMs: policy.leaseMs, failPolicy: policy.failPolicy });
+  } catch (err) {
+    // Only the fail-closed refusals become a 503 here; anything else (a bug) propagates as a 500.
+    if (err instanceof KitError && (err.code === "E_REDIS_UNAVAILABLE" || err.code === "E_REDIS_TIMEOUT" || err.code === "E_CIRCUIT_OPEN")) {
+      return degradedAnswer(policy, err.code === "E_REDIS_TIMEOUT" ? "timeout" : err.code === "E_CIRCUIT_OPEN" ? "circuit-open" : "redis-error", err, instance);
+    }
+    throw err;
+  }
+
+  switch (claim.state) {
+    case "claimed":
+      return { action: "proceed", claim: { recordKey, token: claim.token } };
+    case "bypassed":
+      return { action: "bypass", degraded: claim.degraded };
+    case "in-flight":
+      return { action: "respond", response: inFlightResponse(IN_FLIGHT_RETRY_AFTER_S, instance), outcome: "in-flight" };
+    case "mismatch":
+      return { action: "respond", response: keyReusedResponse(instance), outcome: "mismatch" };
+    case "completed": {
+      const stored = claim.response;
+      if (stored.omitted) {
+        const response = responseNotStoredResponse(stored.s, stored.omitted.bytes, stored.omitted.limit, instance);
+        response.headers.set(REPLAYED_HEADER, "true");
+        return { action: "respond", response, outcome: "not-stored" };
+      }
+      return { action: "respond", response: restoreResponse(stored, { [REPLAYED_HEADER]: "true" }), outcome: "replayed" };
+    }
+  }
+}
+
+function degradedAnswer(policy: ResolvedIdempotencyPolicy, reason: DegradedReason, err: KitError | undefined, instance: string): BeginResult {
+  if (policy.failPolicy === "open") return { action: "bypass", degraded: reason };
+  const retryAfterMs = typeof err?.context.retryAfterMs === "number" ? err.context.retryAfterMs : 1000;
+  const response = unavailableResponse(Math.max(1, Math.ceil(retryAfterMs / 1000)), err?.code ?? "E_REDIS_UNAVAILABLE", instance);
+  return { action: "respond", response, outcome: "unavailable" };
+}
+
+/** The body bytes (from a clone: the route still reads the original), or null past `limit`. */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return new Uint8Array(0);
+  const bytes = new Uint8Array(await request.clone().arrayBuffer());
+  return bytes.length > limit ? null : bytes;
+}

@@ -1,0 +1,80 @@
+/**
+ * `withIdempotency(handler)`: the route half of idempotency on Next. The middleware gate has
+ * claimed the key and forwarded the claim; this wrapper runs the handler, then stores its response
+ * for replay or releases the claim (5xx per policy, thrown errors always), and rethrows errors
+ * untouched.
+ *
+ * Wrapped handlers are branded, so a test can find a route under an idempotency policy whose
+ * handler is not wrapped (test/app/idempotency-wrapped.test.ts): such a route would claim keys
+ * that are never completed, and every retry would get 409 until the lease lapses, then run again.
+ */
+import { KitError } from "../errors";
+import { problemResponse, PROBLEM_TYPES } from "../http";
+import type { Kit } from "../kit";
+import { getKit } from "../kit-instance";
+import { decodeForwardedState, FORWARDED_CLAIM_HEADER } from "./forwarded-claim";
+import { finishWithError, finishWithResponse } from "./finish";
+
+const WRAPPED = Symbol.for("edge-kit.idempotency.with-idempotency");
+
+export interface WithIdempotencyOptions {
+  /** The kit whose store holds the claim. @default getKit() */
+  kit?: () => Kit;
+}
+
+/** A Next route handler: the request plus Next's context (`{ params }`). */
+export type RouteHandler<TContext> = (request: Request, context: TContext) => Response | Promise<Response>;
+
+/**
+ * @example
+ * // app/api/orders/route.ts
+ * export const POST = withIdempotency(async (req) => createOrderResponse(getKit(), req));
+ */
+export function withIdempotency<TContext = unknown>(
+  handler: RouteHandler<TContext>,
+  options: WithIdempotencyOptions = {},
+): RouteHandler<TContext> {
+  const kitOf = options.kit ?? getKit;
+  const wrapped: RouteHandler<TContext> = async function withIdempotency(request, context) {
+    const state = decodeForwardedState(request.headers.get(FORWARDED_CLAIM_HEADER));
+    if (!state) return gateMissing(request);
+    if (state.kind === "pass") return handler(request, context);
+
+    const kit = kitOf();
+    const claim = { recordKey: state.claim.k, token: state.claim.t };
+    let response: Response;
+    try {
+      response = await handler(request, context);
+    } catch (err) {
+      await finishWithError(kit, claim);
+      throw err;
+    }
+    return (await finishWithResponse(kit, claim, state.claim, response)).response;
+  };
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  return wrapped;
+}
+
+/** Whether `handler` was produced by {@link withIdempotency}. */
+export function isIdempotencyWrapped(handler: unknown): boolean {
+  return typeof handler === "function" && (handler as unknown as Record<symbol, unknown>)[WRAPPED] === true;
+}
+
+/**
+ * No forwarded state: the middleware gate did not run for this request (matcher excludes the path,
+ * or the route has no idempotency policy). Running the handler would bypass exactly-once, so refuse.
+ */
+function gateMissing(request: Request): Response {
+  const error = new KitError(
+    "E_IDEMPOTENCY_GATE_MISSING",
+    `withIdempotency: no ${FORWARDED_CLAIM_HEADER} header on ${request.method} ${new URL(request.url).pathname}; ` +
+      "the idempotency gate in middleware.ts did not run (check config.matcher and the route's idempotency policy in kit.config.ts)",
+  );
+  console.error(`[edge-kit] ${error.message}`);
+  return problemResponse({
+    type: PROBLEM_TYPES.internal,
+    title: "Idempotency is misconfigured for this route",
+    status: 500,
+    code: error.code,
+  });
+}
