@@ -1,0 +1,132 @@
+/**
+ * enqueue: validate → dedupe + status record + XADD/ZADD in one script (stream mode), or record and
+ * run in-process after the response (inline mode). Nothing is written for an invalid job.
+ */
+import { toMs, type Duration } from "../duration";
+import { DEFAULT_TTLS } from "../keys";
+import { runScript } from "../redis/run-script";
+import { resolveBackoff, type BackoffOptions } from "./backoff";
+import { encodeEnvelope, type JobEnvelope } from "./envelope";
+import { InvalidPayloadError, UnknownJobTypeError, type PayloadIssue } from "./errors";
+import { bestEffort, mustReach } from "./guarded";
+import { runInline } from "./inline-runner";
+import type { JobDefinition, JobRegistry } from "./job-definition";
+import { parseJobRecord, recordPairs, type JobMode, type JobRecord, type JobStatus } from "./job-record";
+import { resolveQueueMode } from "./mode";
+import { ENQUEUE } from "./scripts";
+import type { QueueRuntime } from "./settings";
+import { counterKeys } from "./throughput";
+
+export interface EnqueueOptions {
+  /** Run no earlier than this from now. */
+  delay?: Duration;
+  /** Overrides the job type's / queue's value for this job. */
+  maxAttempts?: number;
+  /** Overrides the job type's / queue's backoff for this job. */
+  backoff?: BackoffOptions;
+  /**
+   * Enqueue once per id within the window: a second enqueue returns the first job's id with
+   * `duplicate: true` (BullMQ's jobId / QStash's Upstash-Deduplication-Id).
+   */
+  dedupe?: { id: string; window?: Duration };
+  /**
+   * Keeps the platform alive for inline runs (Vercel/Workers `waitUntil`, Next `after`). Without
+   * it the inline run is a detached promise: fine on a long-lived Node server only.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: JobStatus;
+  mode: JobMode;
+  /** True when a job with the same dedupe id was enqueued within the window; `id` is that job's. */
+  duplicate: boolean;
+  /** Set for delayed jobs. */
+  runAt?: number;
+  /** Inline mode only: Redis was unreachable, so status and dedupe were not recorded (the job still runs). */
+  degraded?: string;
+}
+
+/** Validates the payload against the type's schema; returns the parsed (output) payload. */
+export function validateJob(jobs: JobRegistry, type: string, payload: unknown): { definition: JobDefinition; payload: unknown } {
+  const definition = Object.hasOwn(jobs, type) ? jobs[type] : undefined;
+  if (!definition) throw new UnknownJobTypeError(type, Object.keys(jobs));
+  const parsed = definition.schema.safeParse(payload);
+  if (!parsed.success) {
+    const issues: PayloadIssue[] = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+    throw new InvalidPayloadError(type, issues);
+  }
+  try {
+    if (JSON.stringify(parsed.data) === undefined) throw new TypeError("not JSON");
+  } catch {
+    throw new InvalidPayloadError(type, [{ path: "", message: "payload must be JSON-serialisable" }]);
+  }
+  return { definition, payload: parsed.data };
+}
+
+export async function enqueue(runtime: QueueRuntime, type: string, rawPayload: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const { definition, payload } = validateJob(runtime.jobs, type, rawPayload);
+  const { kit, settings } = runtime;
+  const maxAttempts = options.maxAttempts ?? definition.maxAttempts ?? settings.maxAttempts;
+  if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
+  const backoff = options.backoff ? resolveBackoff(options.backoff) : definition.backoff ? resolveBackoff(definition.backoff) : settings.backoff;
+  const delayMs = options.delay === undefined ? 0 : toMs(options.delay);
+  const dedupe = options.dedupe;
+  if (dedupe !== undefined && (typeof dedupe.id !== "string" || dedupe.id.length === 0)) throw new RangeError("dedupe.id must be a non-empty string");
+  const dedupeWindowMs = dedupe?.window === undefined ? settings.dedupeWindowMs : toMs(dedupe.window);
+  if (dedupe && dedupeWindowMs < 1) throw new RangeError("dedupe.window must be at least 1 ms");
+
+  const modeDecision = await resolveQueueMode(kit);
+  const mode = runtime.redis ? modeDecision.mode : "inline";
+  const now = kit.clock.now();
+  const envelope: JobEnvelope = { id: crypto.randomUUID(), type, payload, maxAttempts, backoff, enqueuedAt: now };
+  const runAt = delayMs > 0 ? now + delayMs : undefined;
+  const record: JobRecord = {
+    id: envelope.id, type, status: "queued", mode, attempts: 0, maxAttempts, enqueuedAt: now, updatedAt: now,
+    ...(runAt === undefined ? {} : { runAt }),
+    ...(dedupe ? { dedupeId: dedupe.id } : {}),
+  };
+  const keys = [runtime.streamKey, runtime.delayedKey, kit.keys.queueJob(envelope.id), ...counterKeys(runtime, now)];
+  if (dedupe) keys.push(kit.keys.queueDedupe(settings.name, dedupe.id));
+  const args = [
+    mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, settings.statusTtlSeconds,
+    dedupeWindowMs, envelope.id, DEFAULT_TTLS.counter.minuteBucketSeconds, ...recordPairs(record),
+  ];
+  const redis = runtime.redis;
+
+  if (mode === "stream" && redis) {
+    const [outcome, id, lengthBefore] = await mustReach(runtime, "queue.enqueue", () => runScript(redis, ENQUEUE, keys, args));
+    if (outcome === "duplicate") return duplicateResult(runtime, String(id), mode);
+    if (lengthBefore >= settings.maxLength) {
+      console.warn(`[edge-kit] queue "${settings.name}" holds ${lengthBefore} waiting jobs (maxLength ${settings.maxLength}): the oldest are being trimmed unprocessed`);
+    }
+    return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }) };
+  }
+
+  let degraded: string | undefined = modeDecision.degraded;
+  let recorded = false;
+  if (redis) {
+    const written = await bestEffort(runtime, "queue.enqueue-inline", () => runScript(redis, ENQUEUE, keys, args), null);
+    if (written.degraded) degraded = written.degraded;
+    else if (written.value?.[0] === "duplicate") return duplicateResult(runtime, String(written.value[1]), mode);
+    else recorded = true;
+  }
+  // Not recorded (no Redis, or Redis down): the job still runs; the status just cannot be read.
+  const run = runInline(runtime, definition, envelope, delayMs, recorded);
+  options.waitUntil?.(run);
+  return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }), ...(degraded ? { degraded } : {}) };
+}
+
+async function duplicateResult(runtime: QueueRuntime, id: string, mode: JobMode): Promise<EnqueueResult> {
+  const existing = await readJob(runtime, id);
+  return { id, status: existing?.status ?? "queued", mode: existing?.mode ?? mode, duplicate: true };
+}
+
+/** The status record of a job, or null when unknown or expired. */
+export async function readJob(runtime: QueueRuntime, id: string): Promise<JobRecord | null> {
+  const redis = runtime.redis;
+  if (!redis || id.length === 0) return null;
+  const raw = await mustReach(runtime, "queue.get-job", () => redis.hgetall(runtime.kit.keys.queueJob(id)));
+  return parseJobRecord(raw);
+}
