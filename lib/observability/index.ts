@@ -1,0 +1,41 @@
+/**
+ * lib/observability: health reports (health+json), Redis-backed counters shared by every instance,
+ * INFO parsing, key counts by family (bounded SCAN), metrics snapshots, Prometheus text, and the
+ * per-minute history the dashboard draws.
+ */
+export { checkHealth, checkLiveness, degradedFeatures, healthHttpStatus, HEALTH_CONTENT_TYPE } from "./health";
+export type { HealthReport, HealthStatus, HealthObservation, CheckHealthOptions, DegradedFeature } from "./health";
+export { recordCounts, readCounts } from "./counters";
+export type { CounterFields } from "./counters";
+export { parseRedisInfo, summarizeRedisInfo, hitRatePercent } from "./redis-info";
+export type { RedisInfoSections, RedisInfoSummary, KeyspaceEntry } from "./redis-info";
+export { countKeysByFamily, scanKeys } from "./key-counts";
+export type { FamilyKeyCount, KeyCountOptions, ScanKeysResult } from "./key-counts";
+export {
+  defaultStatsReaders,
+  readQueueStats,
+  rateLimitFromCounts,
+  fromCacheFeature,
+  lockFromCounts,
+} from "./feature-stats";
+export type { StatsReaders, RateLimitStats, CacheStats, LockStats, QueueStats, Counts } from "./feature-stats";
+export { collectMetrics } from "./metrics-snapshot";
+export type { MetricsSnapshot, CollectMetricsOptions } from "./metrics-snapshot";
+export { renderPrometheus, snapshotToFamilies, PROMETHEUS_CONTENT_TYPE } from "./prometheus";
+export type { MetricFamily, MetricType } from "./prometheus";
+export { recordHistorySample, readHistory, sampleFromSnapshot, toSeries } from "./history";
+export type { HistorySample, HistorySeries } from "./history";
+export { buildDashboard } from "./dashboard-data";
+export type { DashboardData } from "./dashboard-data";
+export {
+  healthzResponse,
+  livenessResponse,
+  healthProxyResponse,
+  cacheHealthResponse,
+  redisHealthResponse,
+  metricsResponse,
+  dashboardResponse,
+  wantsPrometheus,
+  HEALTH_PROXY_HEADER,
+} from "./http-endpoints";
+export type { HealthProxyOptions } from "./http-endpoints";

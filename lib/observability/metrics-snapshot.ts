@@ -1,0 +1,117 @@
+/**
+ * One metrics snapshot: Redis INFO, PING latency, key counts by family, and every feature's shared
+ * counters. Every part is read in parallel (key counts pipelined per SCAN round), each under its
+ * own guard() with a budget, so a slow or broken part is reported in `degraded` and never holds up or
+ * fails the rest.
+ */
+import type { Kit, KitMode } from "../kit";
+import { guard, type DegradedReason } from "../resilience";
+import { countKeysByFamily, type FamilyKeyCount, type KeyCountOptions } from "./key-counts";
+import { parseRedisInfo, summarizeRedisInfo, type RedisInfoSummary } from "./redis-info";
+import {
+  defaultStatsReaders,
+  type CacheStats,
+  type LockStats,
+  type QueueStats,
+  type RateLimitStats,
+  type StatsReaders,
+} from "./feature-stats";
+
+export interface MetricsSnapshot {
+  /** ISO 8601 time the snapshot was taken. */
+  time: string;
+  mode: KitMode;
+  redis: {
+    /** PING answered within the budget. */
+    reachable: boolean;
+    /** PING round trip through the REST endpoint; `null` when it did not answer. */
+    latencyMs: number | null;
+    info: RedisInfoSummary | null;
+  };
+  keys: { families: FamilyKeyCount[] } | null;
+  rateLimit: RateLimitStats | null;
+  cache: CacheStats | null;
+  lock: LockStats | null;
+  queues: QueueStats[] | null;
+  /** Parts that could not be read, with why: `["info: timeout"]`. Empty when everything answered. */
+  degraded: string[];
+}
+
+export interface CollectMetricsOptions {
+  /** Budget of each part. @default 1500 */
+  timeoutMs?: number;
+  /** `false` skips key counting (the costliest part). @default {} (every family, bounded) */
+  keyCounts?: false | KeyCountOptions;
+  /** Override one feature's reader (tests, or a feature's own reader before it is wired in). */
+  readers?: Partial<StatsReaders>;
+}
+
+type Part<T> = { value: T | null; degraded?: string };
+
+/** Reads everything once; never throws for a Redis failure (it lands in `degraded`). */
+export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = {}): Promise<MetricsSnapshot> {
+  const { timeoutMs = 1500, keyCounts = {} } = options;
+  const readers: StatsReaders = { ...defaultStatsReaders, ...options.readers };
+  const time = new Date(kit.clock.now()).toISOString();
+  const redis = kit.redis;
+  if (!redis) {
+    return {
+      time,
+      mode: kit.mode,
+      redis: { reachable: false, latencyMs: null, info: null },
+      keys: null,
+      rateLimit: null,
+      cache: null,
+      lock: null,
+      queues: null,
+      degraded: ["redis: not configured (memory mode, per-instance numbers only)"],
+    };
+  }
+  const part = async <T>(name: string, read: () => Promise<T>): Promise<Part<T>> => {
+    const result = await guard(read, {
+      name: `metrics.${name}`,
+      timeoutMs,
+      failPolicy: "open",
+      fallback: (): T | null => null,
+      breaker: kit.breaker,
+      clock: kit.clock,
+    });
+    return result.degraded ? { value: null, degraded: `${name}: ${describe(result.degraded)}` } : { value: result.value };
+  };
+
+  const started = kit.clock.now();
+  const [ping, info, keys, rateLimit, cache, lock, queues] = await Promise.all([
+    part("ping", async () => {
+      await redis.ping();
+      return kit.clock.now() - started;
+    }),
+    part("info", async () => summarizeRedisInfo(parseRedisInfo(String(await redis.exec<string>(["INFO"]))))),
+    keyCounts === false
+      ? Promise.resolve<Part<{ families: FamilyKeyCount[] }>>({ value: null })
+      : part("keys", async () => {
+          // The database size lets an unfinished walk report an extrapolated estimate besides its lower bound.
+          const databaseKeys = keyCounts.databaseKeys ?? (await redis.dbsize());
+          return { families: await countKeysByFamily(redis, kit.keys, { ...keyCounts, databaseKeys }) };
+        }),
+    part("rateLimit", () => readers.rateLimit(kit)),
+    part("cache", () => readers.cache(kit)),
+    part("lock", () => readers.lock(kit)),
+    part("queues", () => readers.queues(kit)),
+  ]);
+  const parts = [ping, info, keys, rateLimit, cache, lock, queues];
+  return {
+    time,
+    mode: kit.mode,
+    redis: { reachable: ping.value !== null, latencyMs: ping.value, info: info.value },
+    keys: keys.value,
+    rateLimit: rateLimit.value,
+    cache: cache.value,
+    lock: lock.value,
+    queues: queues.value,
+    degraded: parts.flatMap((p) => (p.degraded ? [p.degraded] : [])),
+  };
+}
+
+function describe(reason: DegradedReason): string {
+  return reason === "circuit-open" ? "skipped, circuit breaker open" : reason;
+}
