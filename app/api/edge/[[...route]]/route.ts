@@ -1,0 +1,27 @@
+// Mounts the Hono app under /api/edge. `app.fetch` directly: hono/vercel is deprecated (runtime-facts §6).
+// The execution context hands Hono's waitUntil (SWR refreshes, inline jobs, counters) to Next's after(),
+// so background work outlives the response on Vercel as it does on workerd.
+import type { ExecutionContext } from "hono";
+import { afterResponse } from "@/app/after-response";
+import { createApp } from "@/edge/app";
+import { routes } from "@/kit.config";
+import { getKit } from "@/lib/kit-instance";
+
+export const dynamic = "force-dynamic";
+
+const executionCtx: ExecutionContext = {
+  waitUntil: afterResponse,
+  passThroughOnException: () => undefined,
+  props: {},
+};
+
+let app: ReturnType<typeof createApp> | undefined;
+const handle = (req: Request) => (app ??= createApp(getKit(), { basePath: "/api/edge", routes })).fetch(req, undefined, executionCtx);
+
+export const GET = handle;
+export const POST = handle;
+export const PUT = handle;
+export const PATCH = handle;
+export const DELETE = handle;
+export const HEAD = handle;
+export const OPTIONS = handle;

@@ -1,0 +1,13 @@
+// The operator dashboard (issue 8): the first snapshot is read on the server, then the client part
+// refreshes itself from /api/dashboard. Redis is only ever read server-side.
+import { getKit } from "@/lib/kit-instance";
+import { buildDashboard } from "@/lib/observability";
+import { Dashboard } from "./dashboard/dashboard";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export default async function Home() {
+  const data = await buildDashboard(getKit());
+  return <Dashboard initial={data} />;
+}

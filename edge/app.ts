@@ -1,0 +1,58 @@
+/**
+ * createApp(kit): the Hono app. Runtime-agnostic (Vercel node/edge routes, workerd, @hono/node-server);
+ * no env reads and no singletons here — the caller hands in the Kit and the route policy table.
+ */
+import { Hono } from "hono";
+import type { Kit } from "../lib/kit";
+import { checkHealth, healthHttpStatus, HEALTH_CONTENT_TYPE } from "../lib/observability";
+import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolicy } from "../lib/policy";
+import { onError, notFound } from "./on-error";
+import type { AppEnv } from "./env";
+import { registerGates } from "./middleware/gates";
+import { registerPermitRoutes } from "./routes/permits";
+import { registerOrderRoutes } from "./routes/orders";
+import { registerJobRoutes } from "./routes/jobs";
+import { registerItemRoutes } from "./routes/items";
+
+export interface CreateAppOptions {
+  /** Where the app is mounted, e.g. "/api/edge" inside Next. @default "/" */
+  basePath?: string;
+  /** The app's policy table (kit.config.ts `routes`); patterns are relative to `basePath`. @default [] */
+  routes?: readonly RouteDefinition<RoutePolicy>[];
+}
+
+export function createApp(kit: Kit, options: CreateAppOptions = {}) {
+  const basePath = options.basePath ?? "/";
+  const table = createRouteTable(options.routes ?? []);
+  const app = new Hono<AppEnv>().basePath(basePath);
+  app.use(async function provideKitAndRoute(c, next) {
+    c.set("kit", kit);
+    const path = relativeToBase(c.req.path, basePath);
+    c.set("route", path === null ? null : table.match(c.req.method, path));
+    await next();
+  });
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.get("/health", async (c) => {
+    const report = await checkHealth(c.get("kit"), { timeoutMs: 300 });
+    return c.body(JSON.stringify(report), healthHttpStatus(report), {
+      "content-type": HEALTH_CONTENT_TYPE,
+      "cache-control": "no-store",
+    });
+  });
+
+  // The kit's gates (rate limit → idempotency → cache) as one middleware: one Redis round trip per
+  // request (issue 10). The standalone rateLimit() / idempotency() / cache() middlewares stay available.
+  registerGates(app);
+
+  // Example routes after every middleware, so each gate runs before them.
+  registerPermitRoutes(app);
+  registerOrderRoutes(app);
+  registerJobRoutes(app);
+  registerItemRoutes(app);
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

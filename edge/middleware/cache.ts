@@ -1,0 +1,64 @@
+/**
+ * Hono middleware `cache(options)`: the whole cached-read cycle in one place, with the same keys,
+ * headers and decisions as Next's `cacheGate` + `withCachedResponse`. HIT/STALE answer without
+ * running the handler; MISS runs it and stores a cacheable 200 response; STALE is revalidated in the
+ * background through `dispatch` (by default the app itself, so no network hop).
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import {
+  CACHE_DEGRADED_HEADER,
+  CACHE_STATUS_HEADER,
+  lookupResponse,
+  responseCacheTarget,
+  routeCachePolicy,
+  storeResponse,
+  type RouteCachePolicy,
+} from "../../lib/cache";
+import type { AppEnv } from "../env";
+import { waitUntilOf } from "../wait-until";
+
+export interface CacheMiddlewareOptions {
+  /** The policy to apply. @default the matched kit.config.ts route's `cache` (`c.var.route`) */
+  policy?: RouteCachePolicy;
+  /** Sends the background revalidation of a STALE hit. @default global `fetch` */
+  dispatch?: (request: Request) => Promise<Response>;
+}
+
+/**
+ * @example
+ * app.use(cache({ dispatch: (req) => app.fetch(req) }));
+ */
+export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<AppEnv> {
+  const dispatch = options.dispatch ?? ((request: Request) => fetch(request));
+  return async function cache(c, next) {
+    const kit = c.get("kit");
+    const matched = c.get("route");
+    const route = options.policy && matched ? { ...matched, policy: { ...matched.policy, cache: options.policy } } : matched;
+    const policy = routeCachePolicy(route, c.req.method);
+    if (!policy || !route) return next();
+    const target = await responseCacheTarget(c.req.raw, route, policy);
+    if (!target) {
+      await next();
+      c.res.headers.set(CACHE_STATUS_HEADER, "BYPASS");
+      return;
+    }
+    const decision = await lookupResponse(kit, c.req.raw, target, { waitUntil: (p) => waitUntil(c, p), dispatch });
+    if (decision.action === "respond") return decision.response;
+    await next();
+    // Only a ticket this request proved (decision.ticket) is used; a client-sent header is ignored.
+    const stored = await storeResponse(kit, target, c.res, decision.ticket ?? null, c.req.method);
+    c.res = stored.response;
+    c.res.headers.set(CACHE_STATUS_HEADER, decision.status);
+    if (decision.degraded) c.res.headers.set(CACHE_DEGRADED_HEADER, decision.degraded);
+  };
+}
+
+/** Registers `cache()` for every route of the table (edge/app.ts, after rate limit and idempotency). */
+export function registerCache(app: Hono<AppEnv, any, any>): void {
+  app.use(cache({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+}
+
+/** Background work goes to the runtime's executionCtx where there is one (edge/wait-until.ts). */
+function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
+  waitUntilOf(c)(promise);
+}

@@ -1,0 +1,67 @@
+/**
+ * Hono middleware `gates(options)`: the kit's three gates — rate limit → idempotency → cache — as ONE
+ * middleware that sends all their Redis calls in ONE HTTP request (issue 10; lib/gate/run-gates.ts),
+ * where the standalone `rateLimit()`, `idempotency()` and `cache()` middlewares each await their own.
+ * Same decisions, headers and bodies as those (and as Next's middleware.ts, which runs the same gates):
+ * the rate-limit decision lands on `c.var.rateLimit`, the idempotency claim is settled and the cache
+ * MISS stored after the handler (the gates' `after` hooks, innermost first).
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { createCacheGate } from "../../lib/cache";
+import { runGates, type Gate } from "../../lib/gate";
+import { resolveIdentity, type UserResolver } from "../../lib/http";
+import { idempotencyGate } from "../../lib/idempotency";
+import { rateLimitGate } from "../../lib/ratelimit";
+import type { AppEnv } from "../env";
+import { waitUntilOf } from "../wait-until";
+
+export interface GatesMiddlewareOptions {
+  /** App-supplied user id (from a verified session/JWT) for per-user limits and idempotency scopes. */
+  resolveUser?: UserResolver;
+  /** The runtime's peer address, used when proxy headers are not trusted (e.g. @hono/node-server conninfo). */
+  remoteAddress?: (c: Context<AppEnv>) => string | null;
+  /** Sends the background revalidation of a STALE cache hit. @default global `fetch` */
+  dispatch?: (request: Request) => Promise<Response>;
+}
+
+/**
+ * @example
+ * const app = new Hono<AppEnv>();            // with c.var.kit and c.var.route set (createApp does both)
+ * app.use(gates({ dispatch: (req) => Promise.resolve(app.fetch(req)) }));
+ */
+export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<AppEnv> {
+  const list: readonly Gate[] = [rateLimitGate, idempotencyGate, createCacheGate(options.dispatch ? { dispatch: options.dispatch } : {})];
+  return async function gates(c, next) {
+    const kit = c.get("kit");
+    if (!kit) throw new Error("gates(): c.var.kit is not set; mount it in an app built by createApp(kit)");
+    const route = c.get("route");
+    if (!route) return next();
+
+    const identity = await resolveIdentity(c.req.raw, {
+      trustProxy: kit.config.trustProxy,
+      resolveUser: options.resolveUser,
+      remoteAddress: options.remoteAddress?.(c) ?? null,
+    });
+    const result = await runGates(list, { kit, request: c.req.raw, route, identity, waitUntil: (p) => waitUntil(c, p) });
+    if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
+    if (result.action === "respond" && result.response) return result.response;
+
+    await next();
+    // Innermost gate first, as separate middlewares would unwind (cache store, then idempotency settle).
+    for (const after of [...result.after].reverse()) c.res = await after(c.res, c.error === undefined ? {} : { error: c.error });
+    // Added after the handler so they reach every response it produces, errors included (onError's too).
+    result.responseHeaders.forEach((value, name) => {
+      if (!c.res.headers.has(name)) c.res.headers.set(name, value);
+    });
+  };
+}
+
+/** Registers `gates()` for every route of the table (edge/app.ts), dispatching revalidations to the app itself. */
+export function registerGates(app: Hono<AppEnv, any, any>): void {
+  app.use(gates({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+}
+
+/** Background work goes to the runtime's executionCtx where there is one (edge/wait-until.ts). */
+function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
+  waitUntilOf(c)(promise);
+}

@@ -1,0 +1,66 @@
+// Next middleware on the edge runtime (no `runtime` key: middleware.ts defaults to edge in Next 16).
+// Thin by design: it matches the route in kit.config.ts and runs the kit's gates from lib/.
+// To run it on Node instead: `git mv middleware.ts proxy.ts` and add `export { middleware as proxy };`
+// (README "Running the gates on Node"); nothing else changes.
+import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
+import { routes } from "./kit.config";
+import { runGates, type Gate } from "./lib/gate";
+import { errorResponse, resolveIdentity } from "./lib/http";
+import { getKit } from "./lib/kit-instance";
+import { createRouteTable, relativeToBase } from "./lib/policy";
+import { rateLimitGate } from "./lib/ratelimit";
+import { idempotencyGate } from "./lib/idempotency";
+import { cacheGate } from "./lib/cache";
+
+const API_BASE = "/api";
+const table = createRouteTable(routes);
+
+/**
+ * Order matters: the cheapest "no" first (rate limit), then idempotency claims, then cached reads.
+ * runGates sends all their Redis calls in ONE HTTP request (issue 10, lib/gate/run-gates.ts), and none
+ * for an identity this isolate has already refused.
+ */
+const GATES: readonly Gate[] = [rateLimitGate, idempotencyGate, cacheGate];
+
+export async function middleware(req: NextRequest, event: NextFetchEvent): Promise<Response> {
+  const path = relativeToBase(req.nextUrl.pathname, API_BASE);
+  const route = path === null ? null : table.match(req.method, path);
+  if (!route || GATES.length === 0) return NextResponse.next();
+
+  const kit = getKit();
+  const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
+  let result: Awaited<ReturnType<typeof runGates>>;
+  try {
+    result = await runGates(GATES, { kit, request: req, route, identity, waitUntil: (p) => event.waitUntil(p) });
+  } catch (err) {
+    // The boundary: a fail-closed gate with Redis down is a 503 + Retry-After, an unkeyable id a 400,
+    // anything else a 500 problem without internals — never Next's bare 500 (lib/http errorResponse).
+    return errorResponse(err, { where: `${req.method} ${req.nextUrl.pathname}`, instance: req.nextUrl.pathname });
+  }
+  if (result.action === "respond" && result.response) return withAbsoluteLocation(result.response, req.url);
+
+  const requestHeaders = new Headers(req.headers);
+  result.requestHeaders.forEach((value, name) => requestHeaders.set(name, value));
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  result.responseHeaders.forEach((value, name) => response.headers.set(name, value));
+  return response;
+}
+
+/**
+ * Next's middleware adapter parses a response's Location with `new NextURL(location)`, which throws on
+ * a relative reference (a 500 for every idempotent replay of a route answering `Location: /api/orders/…`,
+ * which RFC 9110 §10.2.2 allows). Resolved against the request here; Next turns a same-host URL back
+ * into a relative one on the way out, so clients see what the route sent.
+ */
+function withAbsoluteLocation(response: Response, base: string): Response {
+  const location = response.headers.get("location");
+  if (!location || /^[a-z][a-z0-9+.-]*:/i.test(location)) return response;
+  const headers = new Headers(response.headers);
+  headers.set("location", new URL(location, base).toString());
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+export const config = {
+  // /api/* except /api/edge/* (the Hono app gates itself; no double counting).
+  matcher: ["/api/((?!edge(?:/|$)).*)"],
+};

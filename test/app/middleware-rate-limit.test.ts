@@ -1,0 +1,76 @@
+/**
+ * The Next entry point: the exported `middleware` of middleware.ts called with a NextRequest, using
+ * the app's real kit.config.ts table (every /api/* path is limited by `api`; POST /orders also by
+ * `orders`: 10/min per identity) and getKit() built from process.env.
+ */
+import { NextRequest, type NextFetchEvent } from "next/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetKitForTests } from "@/lib/kit-instance";
+import { upstashTarget, uniquePrefix } from "../setup/redis";
+
+const saved = { ...process.env };
+let middleware: (req: NextRequest, event: NextFetchEvent) => Promise<Response>;
+beforeAll(async () => {
+  const target = upstashTarget();
+  Object.assign(process.env, {
+    UPSTASH_REDIS_REST_URL: target.url,
+    UPSTASH_REDIS_REST_TOKEN: target.token,
+    EDGE_KIT_KEY_PREFIX: uniquePrefix("mw").slice(0, -1).replace(":", "-"),
+    TRUST_PROXY: "true",
+  });
+  resetKitForTests();
+  ({ middleware } = await import("@/middleware"));
+});
+afterAll(() => {
+  process.env = saved;
+  resetKitForTests();
+});
+
+let n = 0;
+const freshIp = () => `10.88.${Math.floor(++n / 250)}.${(n % 250) + 1}`;
+
+async function call(path: string, ip: string, init: { method?: string; headers?: Record<string, string> } = {}) {
+  const pending: Promise<unknown>[] = [];
+  const event = { waitUntil: (p: Promise<unknown>) => void pending.push(p) } as unknown as NextFetchEvent;
+  const req = new NextRequest(`http://localhost${path}`, { method: init.method ?? "GET", headers: { "x-forwarded-for": ip, ...init.headers } });
+  const res = await middleware(req, event);
+  return { res, pending };
+}
+
+describe("middleware.ts rate limiting", () => {
+  it("lets an allowed request through (x-middleware-next) with the RateLimit fields, and hands pending to event.waitUntil", async () => {
+    const { res, pending } = await call("/api/anything/here", freshIp());
+    expect(res.headers.get("x-middleware-next")).toBe("1");
+    expect(res.headers.get("ratelimit-policy")).toBe('"api";q=100;w=60');
+    expect(res.headers.get("ratelimit")).toMatch(/^"api";r=99;t=\d+$/);
+    expect(res.headers.get("x-ratelimit-remaining")).toBe("99");
+    expect(pending).toHaveLength(1);
+  });
+
+  it("POST /api/orders: 10 per identity per minute, the 11th gets 429 naming `orders`", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 11; i++) {
+      ({ res: last } = await call("/api/orders", ip, { method: "POST", headers: { "idempotency-key": `k-${i}` } }));
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s !== 429)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    expect(last!.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(last!.headers.get("ratelimit-policy")).toBe('"api";q=100;w=60, "orders";q=10;w=60');
+    const body = await last!.json();
+    expect(body).toMatchObject({ status: 429, "violated-policies": ["orders"], instance: "/api/orders" });
+    // A different client still gets through.
+    expect((await call("/api/orders", freshIp(), { method: "POST", headers: { "idempotency-key": "x" } })).res.status).not.toBe(429);
+  });
+
+  it("`api` is per endpoint: exhausting one path's budget leaves another endpoint's intact", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 100; i++) await call("/api/jobs/abc", ip);
+    expect((await call("/api/jobs/abc", ip)).res.status).toBe(429);
+    const other = await call("/api/unlisted", ip);
+    expect(other.res.status).not.toBe(429);
+    expect(other.res.headers.get("ratelimit")).toMatch(/^"api";r=99;/);
+  });
+});
