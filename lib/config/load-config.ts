@@ -3,7 +3,7 @@
  * variable (per-variable problems and the rules that span variables), so a deploy is fixed in one go.
  */
 import { ConfigError } from "../errors";
-import { ENV_VAR_NAMES, envSchema, type EnvVarName, type KitConfig, type ParsedEnv, type RedisConfig } from "./schema";
+import { ENV_PARSERS, ENV_VAR_NAMES, type EnvVarName, type KitConfig, type ParsedEnv, type RedisConfig } from "./schema";
 
 /** `process.env`, a Workers `env` binding object, or a test's literal: extra keys are ignored. */
 export type EnvInput = Readonly<Record<string, string | undefined>>;
@@ -36,9 +36,9 @@ export function loadConfig(env: EnvInput): Readonly<KitConfig> {
   const issues: string[] = [];
 
   for (const name of ENV_VAR_NAMES) {
-    const result = envSchema.shape[name].safeParse(raw[name]);
-    if (result.success) (values as Record<string, unknown>)[name] = result.data;
-    else issues.push(`${name}: ${result.error.issues[0]?.message ?? "is invalid"}`);
+    const result = ENV_PARSERS[name](raw[name]);
+    if (result.ok) (values as Record<string, unknown>)[name] = result.value;
+    else issues.push(`${name}: ${result.message}`);
   }
 
   const redis = resolveRedis(raw, values, issues);

@@ -1,14 +1,15 @@
 /**
  * The one schema of every environment variable the kit reads, and the typed config it becomes.
  *
- * Each variable has its own zod schema so `loadConfig` can parse them one by one and report every bad
- * variable at once (an object schema stops at nothing, but it also hides the partial result the
- * cross-variable rules need). Every message is written here, by hand, and never contains the value:
- * a token pasted into the wrong variable must not end up in a build log.
+ * Each variable has its own parser so `loadConfig` can report every bad variable at once. Every
+ * message is written here, by hand, and never contains the value: a token pasted into the wrong
+ * variable must not end up in a build log.
+ *
+ * Written by hand rather than with zod (which the kit uses for request bodies, job payloads and
+ * sessions): this module is in the edge middleware bundle, where even `zod/mini` cost 18 kB gzip for
+ * these twenty scalar checks — the difference between meeting the 111 kB bundle budget and missing it
+ * (issue 9; measured in README "Bundle budget"). Each rule below is one line; test/lib/config pins them.
  */
-// zod/mini: the same validation with a tree-shakeable functional API. This module is in the edge
-// middleware bundle, where the classic API's method chains cost ~15 kB gzip (issue 9 bundle budget).
-import { z } from "zod/mini";
 
 /** `local` = a bounded per-instance stand-in while Redis is down (rate limiting only). */
 export type FailPolicy = "open" | "closed" | "local";
@@ -54,50 +55,69 @@ const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
   ["false", false], ["0", false], ["no", false],
 ]);
 
-// Strict on purpose: "on" or "enabled" silently meaning false would be worse than an error.
-const booleanString = z.pipe(
-  z.string().check(z.refine((s) => BOOLEAN_WORDS.has(s.toLowerCase()), "must be true/false, 1/0 or yes/no")),
-  z.transform((s: string) => BOOLEAN_WORDS.get(s.toLowerCase()) === true),
-);
+/** One variable's verdict: its typed value, or the message reported as `NAME: message`. */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+/** Parses one trimmed, non-blank value (`undefined` = unset). */
+export type EnvParser<T> = (raw: string | undefined) => Parsed<T>;
+type Check<T> = (value: string) => Parsed<T>;
 
-function integerVar(min: number, max: number, fallback: number) {
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (message: string): Parsed<never> => ({ ok: false, message });
+
+const optional = <T>(check: Check<T>): EnvParser<T | undefined> => (raw) => (raw === undefined ? ok(undefined) : check(raw));
+const withDefault = <T>(check: Check<T>, fallback: T): EnvParser<T> => (raw) => (raw === undefined ? ok(fallback) : check(raw));
+const anyString: Check<string> = ok;
+const matching = (pattern: RegExp, message: string): Check<string> => (s) => (pattern.test(s) ? ok(s) : fail(message));
+
+// Strict on purpose: "on" or "enabled" silently meaning false would be worse than an error.
+const booleanWord: Check<boolean> = (s) => {
+  const value = BOOLEAN_WORDS.get(s.toLowerCase());
+  return value === undefined ? fail("must be true/false, 1/0 or yes/no") : ok(value);
+};
+
+function integerVar(min: number, max: number, fallback: number): EnvParser<number> {
   const problem = `must be a whole number from ${min} to ${max}`;
-  return z._default(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,9}$/, problem)),
-      z.pipe(z.transform(Number), z.number().check(z.refine((n) => n >= min && n <= max, problem))),
-    ),
-    fallback,
-  );
+  return withDefault((s) => {
+    const n = /^\d{1,9}$/.test(s) ? Number(s) : NaN;
+    return n >= min && n <= max ? ok(n) : fail(problem);
+  }, fallback);
 }
 
-function enumVar<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
-  return z._default(z.enum(values, { error: `must be one of ${values.join(", ")}` }), fallback);
+function enumVar<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]): EnvParser<T[number]> {
+  const allowed: ReadonlySet<string> = new Set(values);
+  return withDefault((s) => (allowed.has(s) ? ok(s as T[number]) : fail(`must be one of ${values.join(", ")}`)), fallback);
 }
 
 // Format only; whether http is acceptable depends on NODE_ENV and is checked in load-config.
-const restUrl = z.optional(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
-const restToken = z.optional(z.string());
+const httpUrl: Check<string> = (s) => {
+  let protocol = "";
+  try {
+    protocol = new URL(s).protocol;
+  } catch {
+    // not a URL at all: same message as a wrong scheme
+  }
+  return protocol === "http:" || protocol === "https:" ? ok(s) : fail("must be an http:// or https:// URL");
+};
+
 // RFC 6750 §2.1 b64token charset: a secret outside it could never match an `Authorization: Bearer` header
 // (lib/http/bearer.ts parses exactly this grammar), so the endpoint would answer 401 forever.
-const secret = z.optional(
-  z.string().check(
-    z.minLength(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`),
-    z.regex(/^[A-Za-z0-9._~+/-]+=*$/, "may contain only letters, digits and - . _ ~ + / (then optional trailing =), as a bearer token must (RFC 6750)"),
-  ),
+const secret: EnvParser<string | undefined> = optional((s) =>
+  s.length < MIN_SECRET_LENGTH
+    ? fail(`must be at least ${MIN_SECRET_LENGTH} characters`)
+    : matching(/^[A-Za-z0-9._~+/-]+=*$/, "may contain only letters, digits and - . _ ~ + / (then optional trailing =), as a bearer token must (RFC 6750)")(s),
 );
 
 /**
- * One entry per variable, keyed by its exact name. Inputs are already trimmed and blank → undefined
- * (see `normalizeEnv`), so `.default()` applies to empty strings too.
+ * One parser per variable, keyed by its exact name. Inputs are already trimmed and blank → undefined
+ * (see `normalizeEnv`), so defaults apply to empty strings too.
  */
-export const envSchema = z.object({
+export const ENV_PARSERS = {
   NODE_ENV: enumVar(["development", "test", "production"], "development"),
-  UPSTASH_REDIS_REST_URL: restUrl,
-  UPSTASH_REDIS_REST_TOKEN: restToken,
-  KV_REST_API_URL: restUrl,
-  KV_REST_API_TOKEN: restToken,
-  EDGE_KIT_KEY_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/, "must be 1-32 characters of A-Z a-z 0-9 _ -")), "kit"),
+  UPSTASH_REDIS_REST_URL: optional(httpUrl),
+  UPSTASH_REDIS_REST_TOKEN: optional(anyString),
+  KV_REST_API_URL: optional(httpUrl),
+  KV_REST_API_TOKEN: optional(anyString),
+  EDGE_KIT_KEY_PREFIX: withDefault(matching(/^[A-Za-z0-9_-]{1,32}$/, "must be 1-32 characters of A-Z a-z 0-9 _ -"), "kit"),
   REDIS_COMMAND_TIMEOUT_MS: integerVar(50, 30_000, 1000),
   // 0 by default: a retried EVALSHA/INCR whose first attempt did run on the server counts twice.
   REDIS_RETRIES: integerVar(0, 5, 0),
@@ -108,19 +128,18 @@ export const envSchema = z.object({
   IDEMPOTENCY_FAIL_POLICY: enumVar(["open", "closed"], "closed"),
   REDIS_BREAKER_THRESHOLD: integerVar(0, 1000, 5),
   REDIS_BREAKER_COOLDOWN_MS: integerVar(100, 600_000, 5000),
-  USE_REDIS_QUEUE: z._default(booleanString, false),
+  USE_REDIS_QUEUE: withDefault(booleanWord, false),
   METRICS_TOKEN: secret,
   CRON_SECRET: secret,
   // No default here: it follows VERCEL (see load-config).
-  TRUST_PROXY: z.optional(booleanString),
-  BACKEND_HEALTH_URL: z.optional(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })),
-  VERCEL: z.optional(z.string()),
-  EDGE_KIT_ALLOW_MEMORY_MODE: z._default(booleanString, false),
-});
+  TRUST_PROXY: optional(booleanWord),
+  BACKEND_HEALTH_URL: optional(httpUrl),
+  VERCEL: optional(anyString),
+  EDGE_KIT_ALLOW_MEMORY_MODE: withDefault(booleanWord, false),
+} satisfies Record<string, EnvParser<unknown>>;
 
-export type EnvVarName = keyof typeof envSchema.shape;
-export type ParsedEnv = z.output<typeof envSchema>;
+export type EnvVarName = keyof typeof ENV_PARSERS;
+export type ParsedEnv = { [K in EnvVarName]: (typeof ENV_PARSERS)[K] extends EnvParser<infer T> ? T : never };
 
 /** Every variable name, in schema order (the order issues are reported in). */
-export const ENV_VAR_NAMES = Object.keys(envSchema.shape) as EnvVarName[];
-
+export const ENV_VAR_NAMES = Object.keys(ENV_PARSERS) as EnvVarName[];

@@ -6,21 +6,19 @@
 import path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { bundleWorker } from "../../scripts/bundle-worker";
-import { describeBundleSize, middlewareBundleSize, MIDDLEWARE_GZIP_BUDGET_BYTES, MIDDLEWARE_GZIP_CEILING_BYTES } from "../../scripts/bundle-size";
+import { describeBundleSize, middlewareBundleSize, MIDDLEWARE_GZIP_BUDGET_BYTES } from "../../scripts/bundle-size";
 import { ROOT } from "./support/build-info";
 
 describe("bundle sizes", () => {
-  // The 111 kB budget is not met yet (124.0 kB measured): the assertion is a regression ceiling and the
-  // gap is printed on every run, so it cannot go unnoticed (README "Bundle budget").
-  it(`middleware.ts edge bundle ≤ ${MIDDLEWARE_GZIP_CEILING_BYTES / 1000} kB gzip (ceiling; budget ${MIDDLEWARE_GZIP_BUDGET_BYTES / 1000} kB not met yet)`, () => {
+  it(`middleware.ts edge bundle ≤ ${MIDDLEWARE_GZIP_BUDGET_BYTES / 1000} kB gzip (a bare @upstash/ratelimit + zod middleware)`, () => {
     const size = middlewareBundleSize(path.join(ROOT, inject("e2eBuild").distDir));
     console.log(`[e2e] middleware edge bundle: ${describeBundleSize(size)}`);
     // Sanity: the manifest really listed the edge chunks (a near-empty bundle would pass vacuously).
     expect(size.files.every((f) => f.file.startsWith("server/edge/"))).toBe(true);
     expect(size.rawBytes).toBeGreaterThan(100_000);
-    const gap = size.gzipBytes - MIDDLEWARE_GZIP_BUDGET_BYTES;
-    if (gap > 0) console.warn(`[e2e] middleware bundle is ${(gap / 1000).toFixed(1)} kB gzip over the ${MIDDLEWARE_GZIP_BUDGET_BYTES / 1000} kB budget`);
-    expect(size.gzipBytes, describeBundleSize(size)).toBeLessThanOrEqual(MIDDLEWARE_GZIP_CEILING_BYTES);
+    // Headroom is printed too: a change that eats most of it should be noticed before it breaks CI.
+    console.log(`[e2e] headroom under the budget: ${((MIDDLEWARE_GZIP_BUDGET_BYTES - size.gzipBytes) / 1000).toFixed(1)} kB gzip`);
+    expect(size.gzipBytes, describeBundleSize(size)).toBeLessThanOrEqual(MIDDLEWARE_GZIP_BUDGET_BYTES);
   });
 
   it("edge/worker.ts bundles for workerd without Node built-ins (size printed)", async () => {
