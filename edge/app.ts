@@ -2,9 +2,10 @@
  * createApp(kit): the Hono app. Runtime-agnostic (Vercel node/edge routes, workerd, @hono/node-server);
  * no env reads and no singletons here — the caller hands in the Kit and the route policy table.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { Kit } from "../lib/kit";
 import { checkHealth, healthHttpStatus, HEALTH_CONTENT_TYPE } from "../lib/observability";
+import type { UserResolver } from "../lib/http";
 import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolicy } from "../lib/policy";
 import { onError, notFound } from "./on-error";
 import type { AppEnv } from "./env";
@@ -19,6 +20,14 @@ export interface CreateAppOptions {
   basePath?: string;
   /** The app's policy table (kit.config.ts `routes`); patterns are relative to `basePath`. @default [] */
   routes?: readonly RouteDefinition<RoutePolicy>[];
+  /**
+   * The runtime's own view of the client address, used when proxy headers are not trusted
+   * (TRUST_PROXY unset). serveNode() passes the socket's peer address (@hono/node-server conninfo);
+   * Next's edge middleware and workerd have none (the worker maps CF-Connecting-IP instead).
+   */
+  remoteAddress?: (c: Context<AppEnv>) => string | null;
+  /** App-supplied user id (a verified session/JWT) for per-user limits and idempotency scopes. */
+  resolveUser?: UserResolver;
 }
 
 export function createApp(kit: Kit, options: CreateAppOptions = {}) {
@@ -44,7 +53,7 @@ export function createApp(kit: Kit, options: CreateAppOptions = {}) {
 
   // The kit's gates (rate limit → idempotency → cache) as one middleware: one Redis round trip per
   // request (issue 10). The standalone rateLimit() / idempotency() / cache() middlewares stay available.
-  registerGates(app);
+  registerGates(app, { remoteAddress: options.remoteAddress, resolveUser: options.resolveUser });
 
   // Example routes after every middleware, so each gate runs before them.
   registerPermitRoutes(app);

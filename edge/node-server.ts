@@ -4,14 +4,16 @@
  * The process-level part (env, port, signals) lives in scripts/serve-node.ts; this module only takes
  * a Kit, so tests and other hosts can embed it.
  *
- * Client address: the app's middlewares read it from `x-forwarded-for` / `x-real-ip` when
- * TRUST_PROXY=true, i.e. behind a reverse proxy that sets them (nginx, a load balancer). Exposed
- * directly with TRUST_PROXY unset, every anonymous client shares one identity, as in Next's edge
- * middleware (which has no socket address either).
+ * Client address: with TRUST_PROXY=true (behind a reverse proxy that sets them: nginx, a load
+ * balancer) the gates read `x-forwarded-for` / `x-real-ip`; with it unset they use the socket's peer
+ * address (@hono/node-server's conninfo) and ignore those headers, which a client could forge.
  */
 import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { routes } from "../kit.config";
+import type { UserResolver } from "../lib/http";
 import type { Kit } from "../lib/kit";
+import type { RouteDefinition, RoutePolicy } from "../lib/policy";
 import { createApp } from "./app";
 
 export interface NodeServerOptions {
@@ -21,6 +23,10 @@ export interface NodeServerOptions {
   hostname?: string;
   /** Where the app is mounted. @default "/api/edge" (the same paths as inside Next) */
   basePath?: string;
+  /** The policy table. @default kit.config.ts `routes` */
+  routes?: readonly RouteDefinition<RoutePolicy>[];
+  /** App-supplied user id (a verified session/JWT) for per-user limits and idempotency scopes. */
+  resolveUser?: UserResolver;
 }
 
 export interface NodeServer {
@@ -38,7 +44,12 @@ export interface NodeServer {
  * // curl http://127.0.0.1:3001/api/edge/items/1
  */
 export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<NodeServer> {
-  const app = createApp(kit, { basePath: options.basePath ?? "/api/edge", routes });
+  const app = createApp(kit, {
+    basePath: options.basePath ?? "/api/edge",
+    routes: options.routes ?? routes,
+    remoteAddress: (c) => getConnInfo(c).remote.address ?? null,
+    ...(options.resolveUser ? { resolveUser: options.resolveUser } : {}),
+  });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? 3000, ...(options.hostname ? { hostname: options.hostname } : {}) }, (info) => {
       const host = options.hostname ?? "localhost";

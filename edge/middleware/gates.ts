@@ -57,8 +57,8 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
 }
 
 /** Registers `gates()` for every route of the table (edge/app.ts), dispatching revalidations to the app itself. */
-export function registerGates(app: Hono<AppEnv, any, any>): void {
-  app.use(gates({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+export function registerGates(app: Hono<AppEnv, any, any>, options: Omit<GatesMiddlewareOptions, "dispatch"> = {}): void {
+  app.use(gates({ ...options, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
 }
 
 /** Background work goes to the runtime's executionCtx where there is one (edge/wait-until.ts). */
