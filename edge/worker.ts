@@ -37,7 +37,8 @@ const built = new WeakMap<object, Built>();
 
 function build(env: WorkerEnv): Built {
   try {
-    const kit = createKit(loadConfig(env));
+    // The worker serves the Hono app only: no metrics or cron endpoints, so no secrets for them.
+    const kit = createKit(loadConfig(env, { requiredSecrets: [] }));
     if (kit.mode === "memory") {
       // Loud on purpose, like getKit(): in memory mode nothing is shared between isolates.
       console.warn(`[edge-kit] DEGRADED: no Redis configured on this worker; per-isolate memory only. (${describeConfig(kit.config)})`);

@@ -10,6 +10,24 @@ export type EnvInput = Readonly<Record<string, string | undefined>>;
 
 type Values = Partial<ParsedEnv>;
 
+/** The bearer secrets of the Next node routes: /api/admin/redis/metrics and /api/queue/consume. */
+export type EndpointSecret = "METRICS_TOKEN" | "CRON_SECRET";
+
+export interface LoadConfigOptions {
+  /**
+   * Secrets production refuses to start without, because this deployment serves their endpoints.
+   * A host that serves neither (edge/worker.ts: the Hono app only) passes `[]`; the endpoints still
+   * refuse every call while their secret is unset (fail closed).
+   * @default ["METRICS_TOKEN", "CRON_SECRET"]
+   */
+  requiredSecrets?: readonly EndpointSecret[];
+}
+
+const SECRET_PURPOSE: Readonly<Record<EndpointSecret, string>> = {
+  METRICS_TOKEN: "bearer token of GET /api/admin/redis/metrics",
+  CRON_SECRET: "authenticates Vercel Cron calls to /api/queue/consume",
+};
+
 /** Hosts for which plain http is accepted even in production (`next start` against upstash-local). */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -30,7 +48,7 @@ type RedisResolution =
  * @throws ConfigError with one line per bad variable; values are never echoed.
  * @example const config = loadConfig(readEnv());
  */
-export function loadConfig(env: EnvInput): Readonly<KitConfig> {
+export function loadConfig(env: EnvInput, options: LoadConfigOptions = {}): Readonly<KitConfig> {
   const raw = normalizeEnv(env);
   const values: Values = {};
   const issues: string[] = [];
@@ -42,7 +60,12 @@ export function loadConfig(env: EnvInput): Readonly<KitConfig> {
   }
 
   const redis = resolveRedis(raw, values, issues);
-  if (values.NODE_ENV === "production") checkProduction(raw, values, redis, issues);
+  if (values.NODE_ENV === "production") {
+    checkProduction(values, redis, issues);
+    for (const name of options.requiredSecrets ?? ["METRICS_TOKEN", "CRON_SECRET"]) {
+      if (raw[name] === undefined) issues.push(`${name}: required in production (${SECRET_PURPOSE[name]})`);
+    }
+  }
 
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(buildConfig(values as ParsedEnv, redis.kind === "ok" ? redis.redis : null));
@@ -80,12 +103,7 @@ function resolveRedis(raw: Partial<Record<EnvVarName, string>>, values: Values, 
   return { kind: "ok", redis: { url, token, source: pair.source }, urlVar: pair.url };
 }
 
-function checkProduction(
-  raw: Partial<Record<EnvVarName, string>>,
-  values: Values,
-  redis: RedisResolution,
-  issues: string[],
-): void {
+function checkProduction(values: Values, redis: RedisResolution, issues: string[]): void {
   if (redis.kind === "none" && values.EDGE_KIT_ALLOW_MEMORY_MODE === false) {
     issues.push(
       "UPSTASH_REDIS_REST_URL: required in production, with UPSTASH_REDIS_REST_TOKEN (or KV_REST_API_URL/KV_REST_API_TOKEN); " +
@@ -98,12 +116,6 @@ function checkProduction(
     if (protocol !== "https:" && !LOOPBACK_HOSTS.has(hostname)) {
       issues.push(`${redis.urlVar}: must be an https:// URL in production (http:// only for localhost, 127.0.0.1 or [::1])`);
     }
-  }
-  if (raw.METRICS_TOKEN === undefined) {
-    issues.push("METRICS_TOKEN: required in production (bearer token of GET /api/admin/redis/metrics)");
-  }
-  if (raw.CRON_SECRET === undefined) {
-    issues.push("CRON_SECRET: required in production (authenticates Vercel Cron calls to /api/queue/consume)");
   }
 }
 

@@ -143,7 +143,9 @@ export interface WorkerdSettings {
 }
 
 /** The Hono app on workerd: edge/worker.ts bundled like wrangler does, served by miniflare. */
-export async function startWorkerd(options: { prefix: string; settings: WorkerdSettings; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startWorkerd(options: { prefix: string; settings: WorkerdSettings; env?: Record<string, string>; omit?: readonly string[] }): Promise<RunningServer> {
+  const bindings: Record<string, string> = { ...options.settings.vars, ...productionEnv(options.prefix, options.env) };
+  for (const name of options.omit ?? []) delete bindings[name];
   const { code } = await bundleWorker();
   let logs = "";
   const mf = new Miniflare({
@@ -152,7 +154,7 @@ export async function startWorkerd(options: { prefix: string; settings: WorkerdS
     compatibilityDate: options.settings.compatibilityDate,
     compatibilityFlags: options.settings.compatibilityFlags,
     // wrangler.toml's [vars] first, then the secrets a deploy would add (`wrangler secret put`).
-    bindings: { ...options.settings.vars, ...productionEnv(options.prefix, options.env) },
+    bindings,
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {

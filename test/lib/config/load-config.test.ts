@@ -7,6 +7,7 @@ import {
   readEnv,
   type FailPolicy,
   type KitConfig,
+  type LoadConfigOptions,
 } from "@/lib/config";
 
 const TOKEN = "upstash-token-do-not-print-0f3a9c";
@@ -23,9 +24,9 @@ const PROD = {
 } as const;
 
 /** The ConfigError loadConfig throws for `env` (fails the test if it does not throw one). */
-function configError(env: Record<string, string | undefined>): ConfigError {
+function configError(env: Record<string, string | undefined>, options?: LoadConfigOptions): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig(env, options);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
@@ -176,6 +177,18 @@ describe("loadConfig: production rules", () => {
     expect(configError({ ...PROD, METRICS_TOKEN: undefined, CRON_SECRET: "" }).issues).toEqual([
       "METRICS_TOKEN: required in production (bearer token of GET /api/admin/redis/metrics)",
       "CRON_SECRET: required in production (authenticates Vercel Cron calls to /api/queue/consume)",
+    ]);
+  });
+
+  it("requires only the secrets of endpoints the host serves (the worker passes none)", () => {
+    const withoutSecrets = { ...PROD, METRICS_TOKEN: undefined, CRON_SECRET: undefined };
+    expect(loadConfig(withoutSecrets, { requiredSecrets: [] })).toMatchObject({ env: "production", metricsToken: null, cronSecret: null });
+    expect(configError(withoutSecrets, { requiredSecrets: ["CRON_SECRET"] }).issues).toEqual([
+      "CRON_SECRET: required in production (authenticates Vercel Cron calls to /api/queue/consume)",
+    ]);
+    // A secret that is set is still validated, required or not.
+    expect(configError({ ...withoutSecrets, METRICS_TOKEN: "short" }, { requiredSecrets: [] }).issues).toEqual([
+      "METRICS_TOKEN: must be at least 16 characters",
     ]);
   });
 
