@@ -42,7 +42,9 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
       resolveUser: options.resolveUser,
       remoteAddress: options.remoteAddress?.(c) ?? null,
     });
-    const result = await runGates(list, { kit, request: c.req.raw, route, identity, waitUntil: (p) => waitUntil(c, p) });
+    // Resolved once per request: Hono's executionCtx getter throws where there is none (plain Node).
+    const waitUntil = waitUntilOf(c);
+    const result = await runGates(list, { kit, request: c.req.raw, route, identity, waitUntil });
     if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
     if (result.action === "respond" && result.response) return result.response;
 
@@ -59,9 +61,4 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
 /** Registers `gates()` for every route of the table (edge/app.ts), dispatching revalidations to the app itself. */
 export function registerGates(app: Hono<AppEnv, any, any>, options: Omit<GatesMiddlewareOptions, "dispatch"> = {}): void {
   app.use(gates({ ...options, dispatch: (request) => Promise.resolve(app.fetch(request)) }));
-}
-
-/** Background work goes to the runtime's executionCtx where there is one (edge/wait-until.ts). */
-function waitUntil(c: Context<AppEnv>, promise: Promise<unknown>): void {
-  waitUntilOf(c)(promise);
 }

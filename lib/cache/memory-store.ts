@@ -89,14 +89,18 @@ export class MemoryStore {
   }
 }
 
+/** 96 random bits drawn once per isolate: what makes this isolate's tokens unlike any other's. */
+const ISOLATE_NONCE = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+let tokenSequence = 0;
+
 /**
- * A fresh, never-reused version token. Random rather than INCR: a counter evicted under memory
+ * A fresh, never-reused version or lease token. Not a Redis INCR: a counter evicted under memory
  * pressure restarts at 1 and would revive entries stamped 1 (cache-and-queue.md §A4, eviction hazard).
+ * The isolate's random nonce + a local sequence is as unique as fresh random bytes, without a
+ * `getRandomValues` call on every cached read (2.5 % of the gate's CPU when profiled, issue 10).
+ * Tokens only prove ownership between the kit's own calls; they are never secrets.
  * Starts with a letter so the client's JSON parsing never turns it into a number.
  */
 export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  let out = "v";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return `v${ISOLATE_NONCE}${(++tokenSequence).toString(36)}`;
 }
