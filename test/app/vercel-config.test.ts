@@ -1,6 +1,6 @@
 /**
- * vercel.json, validated offline. `vercel build` is the authoritative check (runtime-facts §10) but
- * needs the Vercel CLI (not a dependency) and reinstalls packages, so this test holds the file to a
+ * vercel.json, validated offline and fast. The authoritative check, `vercel build` with the pinned
+ * CLI, runs in the e2e tier (test/e2e/vercel-build.test.ts); this unit-tier test holds the file to a
  * zod schema of the documented fields (https://vercel.com/docs/project-configuration/vercel-json,
  * openapi.vercel.sh/vercel.json) and checks what the schema alone cannot: every cron path is a route
  * that demands CRON_SECRET the way Vercel sends it, every `functions` key is a real file, schedules

@@ -12,9 +12,18 @@ import { HERMETIC_ENV, ROOT } from "./build-info";
 /** Never copied: build output, VCS, data, installed packages (hard-linked separately), and the tests. */
 const SKIP = new Set(["node_modules", ".git", ".data", "coverage", ".vercel", "test", "bench"]);
 
+export interface CommandResult {
+  code: number | null;
+  output: string;
+  ms: number;
+}
+
 export interface ProjectCopy {
   dir: string;
-  build(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }>;
+  /** `next build` in the copy (NODE_ENV=production). */
+  build(env: Record<string, string>): Promise<CommandResult>;
+  /** Runs a package binary of the copy (`node_modules/<path>`) in the copy, with a hermetic env. */
+  run(bin: string, args: readonly string[], env: Record<string, string>): Promise<CommandResult>;
 }
 
 /**
@@ -33,23 +42,21 @@ export function copyProject(name: string): ProjectCopy {
   }
   // Hard links: instant, no extra space, and real directories as far as Turbopack can tell.
   execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
-  return {
-    dir,
-    build: (env) =>
-      new Promise((resolve, reject) => {
-        const started = Date.now();
-        let output = "";
-        const child = spawn(process.execPath, [path.join(dir, "node_modules/next/dist/bin/next"), "build"], {
-          cwd: dir,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", ...HERMETIC_ENV, ...env, NODE_ENV: "production" },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, output, ms: Date.now() - started }));
-      }),
-  };
+  const run = (bin: string, args: readonly string[], env: Record<string, string>) =>
+    new Promise<CommandResult>((resolve, reject) => {
+      const started = Date.now();
+      let output = "";
+      const child = spawn(process.execPath, [path.join(dir, "node_modules", bin), ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NEXT_TELEMETRY_DISABLED: "1", ...HERMETIC_ENV, ...env, NODE_ENV: "production" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, output, ms: Date.now() - started }));
+    });
+  return { dir, run, build: (env) => run("next/dist/bin/next", ["build"], env) };
 }
 
 export function removeCopy(name: string): void {
