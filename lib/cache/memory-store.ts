@@ -89,8 +89,11 @@ export class MemoryStore {
   }
 }
 
-/** 96 random bits drawn once per isolate: what makes this isolate's tokens unlike any other's. */
-const ISOLATE_NONCE = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * 96 random bits drawn once per isolate: what makes this isolate's tokens unlike any other's. Drawn
+ * on first use, not at module load: workerd forbids random values in global scope.
+ */
+let isolateNonce: string | undefined;
 let tokenSequence = 0;
 
 /**
@@ -102,5 +105,6 @@ let tokenSequence = 0;
  * Starts with a letter so the client's JSON parsing never turns it into a number.
  */
 export function newToken(): string {
-  return `v${ISOLATE_NONCE}${(++tokenSequence).toString(36)}`;
+  isolateNonce ??= Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `v${isolateNonce}${(++tokenSequence).toString(36)}`;
 }

@@ -162,6 +162,10 @@ export async function startWorkerd(options: { prefix: string; settings: WorkerdS
       stderr.on("data", (d: Buffer) => (logs += d.toString()));
     },
   });
-  const ready = await mf.ready;
+  const ready = await mf.ready.catch((error: Error) => {
+    // Miniflare's own message only says "likely additional logging output above": attach that output.
+    error.message += `\nworkerd output:\n${logs.slice(-4000)}`;
+    throw error;
+  });
   return { url: ready.origin, prefix: options.prefix, output: () => logs, stop: () => mf.dispose() };
 }
