@@ -26,9 +26,11 @@ function headVersion(file: string): string | null {
   return out.status === 0 ? out.stdout : null;
 }
 
-export async function build(env: Record<string, string>): Promise<number> {
-  const saved = SHARED_FILES.map((f) => readFileSync(path.join(ROOT, f), "utf8"));
-  SHARED_FILES.forEach((f, i) => {
+/** `cwd`: the project to build; a throwaway copy (bench/gate/proxy-copy.ts) needs no file guarding. */
+export async function build(env: Record<string, string>, cwd = ROOT): Promise<number> {
+  const guarded = cwd === ROOT ? SHARED_FILES : [];
+  const saved = guarded.map((f) => readFileSync(path.join(ROOT, f), "utf8"));
+  guarded.forEach((f, i) => {
     const head = headVersion(f);
     if (head !== null && head !== saved[i]) {
       throw new Error(`${f} differs from git HEAD (another next build in progress, or a local edit): refusing to build over it`);
@@ -38,7 +40,7 @@ export async function build(env: Record<string, string>): Promise<number> {
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [NEXT_BIN, "build"], {
-        cwd: ROOT,
+        cwd,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...HERMETIC_ENV, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", EDGE_KIT_DIST_DIR: DIST_DIR, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -53,7 +55,7 @@ export async function build(env: Record<string, string>): Promise<number> {
     });
     if (code !== 0) throw new Error(`next build failed (code ${code})`);
   } finally {
-    SHARED_FILES.forEach((f, i) => {
+    guarded.forEach((f, i) => {
       const file = path.join(ROOT, f);
       if (readFileSync(file, "utf8") !== saved[i]) writeFileSync(file, saved[i]!);
     });
@@ -68,9 +70,9 @@ export interface NextServer {
 }
 
 /** `execArgv`: Node flags for the server process (e.g. `--cpu-prof` when profiling the gates). */
-export async function start(port: number, env: Record<string, string>, execArgv: string[] = []): Promise<NextServer> {
+export async function start(port: number, env: Record<string, string>, execArgv: string[] = [], cwd = ROOT): Promise<NextServer> {
   const child: ChildProcess = spawn(process.execPath, [...execArgv, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...HERMETIC_ENV, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", EDGE_KIT_DIST_DIR: DIST_DIR, ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -14,18 +14,29 @@
  * Builds into `.next-bench` (see next-server.ts); `--no-build` reuses an existing one. Starts its own
  * redis-server, and upstash-local in a child process (as `npm run dev` does), on free ports.
  *
- * Options: --runs 3  --seconds 5  --concurrency 16  --no-build
+ *   --proxy adds, from a second server built from a copy with the README's proxy.ts switch applied
+ *   (gates on Node, no edge sandbox): (a′, proxy.ts) and (c, proxy.ts).
+ *
+ * Options: --runs 3  --seconds 5  --concurrency 16  --no-build  --proxy
  */
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, spawnRedisServer } from "../../tools/upstash-local/redis-server";
 import { cpuMs } from "./cpu";
 import { runLoad, type LoadResult, type Shot } from "./load";
 import { build, hasBuild, start, DIST_DIR } from "./next-server";
+import { proxyCopy } from "./proxy-copy";
 
 const { values: args } = parseArgs({
-  options: { runs: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "16" }, "no-build": { type: "boolean", default: false } },
+  options: {
+    runs: { type: "string", default: "3" },
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "16" },
+    "no-build": { type: "boolean", default: false },
+    proxy: { type: "boolean", default: false },
+  },
 });
 const RUNS = Number(args.runs);
 const SECONDS = Number(args.seconds);
@@ -50,13 +61,20 @@ const env = {
   CRON_SECRET: `bench-cron-${randomBytes(8).toString("hex")}`,
 };
 let server: Awaited<ReturnType<typeof start>> | undefined;
+let proxyServer: Awaited<ReturnType<typeof start>> | undefined;
 try {
   if (args["no-build"] && hasBuild()) console.log(`reusing ${DIST_DIR}`);
   else console.log(`next build → ${DIST_DIR} in ${((await build(env)) / 1000).toFixed(0)} s`);
-  server = await start(await freePort(), { ...env, TRUST_PROXY: "true", EDGE_KIT_BENCH: "1" });
-  await report(server.origin, { app: server.pid, redisSide: [upstash.pid, redisServer.pid] });
+  const runEnv = { ...env, TRUST_PROXY: "true", EDGE_KIT_BENCH: "1" };
+  if (args.proxy) {
+    const dir = proxyCopy();
+    console.log(`next build of the proxy.ts copy → ${path.relative(process.cwd(), dir)}/${DIST_DIR} in ${((await build(env, dir)) / 1000).toFixed(0)} s`);
+    proxyServer = await start(await freePort(), runEnv, [], dir);
+  }
+  server = await start(await freePort(), runEnv);
+  await report(server.origin, { app: server.pid, redisSide: [upstash.pid, redisServer.pid] }, proxyServer);
 } finally {
-  await server?.stop();
+  await Promise.all([server?.stop(), proxyServer?.stop()]);
   upstash.send("close");
   await new Promise((r) => upstash.once("exit", r));
   await redisServer.stop();
@@ -69,7 +87,12 @@ interface Measured extends LoadResult {
   redisCpu?: number;
 }
 
-async function report(origin: string, pids: { app: number | undefined; redisSide: Array<number | undefined> }): Promise<void> {
+interface Server {
+  origin: string;
+  pid: number | undefined;
+}
+
+async function report(origin: string, pids: { app: number | undefined; redisSide: Array<number | undefined> }, proxy?: Server): Promise<void> {
   const redisSideMs = () => pids.redisSide.reduce<number | undefined>((sum, pid) => (sum === undefined ? undefined : ((v) => (v === undefined ? undefined : sum + v))(cpuMs(pid))), 0);
   // A pool of returning clients (each well under every limit for the length of the benchmark), as
   // real traffic is: the kit's per-isolate memo of identity hashes then works as in production.
@@ -83,7 +106,8 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   // request revalidates in the background) is the same gate path as a HIT.
   const fromCache = (h: unknown) => h === "HIT" || h === "STALE";
   const order = '{"item_id":"sku-1","quantity":1}';
-  const scenarios: Array<{ name: string; shot: () => Shot }> = [
+  /** `server`: the proxy.ts build for the `--proxy` rows; the main server otherwise. */
+  const scenarios: Array<{ name: string; shot: () => Shot; server?: Server }> = [
     { name: "(a) plain route, no kit", shot: () => ({ method: "GET", path: "/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
     { name: "(a′) plain route behind middleware.ts, no gates", shot: () => ({ method: "GET", path: "/api/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
     {
@@ -102,19 +126,36 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
       name: "(c′) kit gate + trivial handler + settle, POST",
       shot: () => ({ method: "POST", path: "/api/bench/kit-write", headers: { ...json, "x-forwarded-for": freshIp(), "idempotency-key": randomUUID() }, body: order, ok: (s) => s === 201 }),
     },
+    ...(proxy
+      ? [
+          {
+            name: "(a′, proxy.ts) plain route behind proxy.ts (Node), no gates",
+            server: proxy,
+            shot: () => ({ method: "GET" as const, path: "/api/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (st: number) => st === 200 }),
+          },
+          {
+            name: "(c, proxy.ts) kit gate, cached read (HIT), gates on Node",
+            server: proxy,
+            shot: () => ({ method: "GET" as const, path: "/api/items/hot", headers: { "x-forwarded-for": freshIp() }, ok: (st: number, h: Record<string, string | string[] | undefined>) => st === 200 && fromCache(h["x-cache"]) }),
+          },
+        ]
+      : []),
   ];
 
   // Warm-up: JIT, sockets, scripts loaded, the hot item cached (its first GET is a MISS that stores it).
-  for (const path of ["/api/items/hot", "/api/edge/items/hot"]) await fetch(`${origin}${path}`, { headers: { "x-forwarded-for": freshIp() } }).then((r) => r.arrayBuffer());
+  for (const o of proxy ? [origin, proxy.origin] : [origin]) {
+    for (const p of ["/api/items/hot", "/api/edge/items/hot"]) await fetch(`${o}${p}`, { headers: { "x-forwarded-for": freshIp() } }).then((r) => r.arrayBuffer());
+  }
   await new Promise((r) => setTimeout(r, 500));
-  for (const s of scenarios) await runLoad(origin, s.shot, { seconds: Math.min(2, SECONDS), concurrency: CONCURRENCY });
+  for (const s of scenarios) await runLoad(s.server?.origin ?? origin, s.shot, { seconds: Math.min(2, SECONDS), concurrency: CONCURRENCY });
 
   const results = new Map<string, Measured[]>(scenarios.map((s) => [s.name, []]));
   for (let run = 1; run <= RUNS; run++) {
     for (const s of scenarios) {
-      const [app0, redis0] = [cpuMs(pids.app), redisSideMs()];
-      const load = await runLoad(origin, s.shot, { seconds: SECONDS, concurrency: CONCURRENCY });
-      const [app1, redis1] = [cpuMs(pids.app), redisSideMs()];
+      const appPid = s.server?.pid ?? pids.app;
+      const [app0, redis0] = [cpuMs(appPid), redisSideMs()];
+      const load = await runLoad(s.server?.origin ?? origin, s.shot, { seconds: SECONDS, concurrency: CONCURRENCY });
+      const [app1, redis1] = [cpuMs(appPid), redisSideMs()];
       const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : (b - a) / load.requests);
       const r: Measured = { ...load, appCpu: per(app0, app1), redisCpu: per(redis0, redis1) };
       results.get(s.name)!.push(r);
@@ -146,6 +187,7 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   console.log("app CPU = the next start process tree; Redis-side CPU = upstash-local + redis-server, which share these cores here (hosted Upstash would not).");
   const ratio = (prefix: string) => (rows.find((r) => r.name.startsWith(prefix))!.rps / base).toFixed(2);
   console.log(`\nb/a = ${ratio("(b)")}   c/a = ${ratio("(c)")} (target ≥ 0.85)   c(Hono)/a = ${ratio("(c, Hono)")}   a′/a = ${ratio("(a′)")}   c′/a = ${ratio("(c′)")}`);
+  if (proxy) console.log(`proxy.ts: a′/a = ${ratio("(a′, proxy.ts)")}   c/a = ${ratio("(c, proxy.ts)")}`);
   const load = (await import("node:os")).loadavg();
   console.log(`machine: ${(await import("node:os")).cpus().length} CPUs, load average ${load.map((l) => l.toFixed(2)).join(" / ")} at the end (other processes share these cores)`);
 }
