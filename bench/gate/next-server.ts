@@ -12,7 +12,8 @@ import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const DIST_DIR = ".next-bench";
-const NEXT_BIN = path.join(ROOT, "node_modules/next/dist/bin/next");
+/** Next from the project being built or served: a copy's own hard-linked one (one React per process). */
+const nextBin = (cwd: string) => path.join(cwd, "node_modules/next/dist/bin/next");
 const SHARED_FILES = ["tsconfig.json", "next-env.d.ts"];
 /** @next/env's "already loaded" marker: `next build/start` then ignore the developer's .env files. */
 const HERMETIC_ENV = { __NEXT_PROCESSED_ENV: "true" } as const;
@@ -39,7 +40,7 @@ export async function build(env: Record<string, string>, cwd = ROOT): Promise<nu
   const started = Date.now();
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [NEXT_BIN, "build"], {
+      const child = spawn(process.execPath, [nextBin(cwd), "build"], {
         cwd,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...HERMETIC_ENV, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", EDGE_KIT_DIST_DIR: DIST_DIR, ...env },
         stdio: ["ignore", "pipe", "pipe"],
@@ -71,7 +72,7 @@ export interface NextServer {
 
 /** `execArgv`: Node flags for the server process (e.g. `--cpu-prof` when profiling the gates). */
 export async function start(port: number, env: Record<string, string>, execArgv: string[] = [], cwd = ROOT): Promise<NextServer> {
-  const child: ChildProcess = spawn(process.execPath, [...execArgv, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, nextBin(cwd), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...HERMETIC_ENV, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", EDGE_KIT_DIST_DIR: DIST_DIR, ...env },
     stdio: ["ignore", "ignore", "inherit"],
