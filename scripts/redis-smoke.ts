@@ -27,11 +27,12 @@ export function adviceFor(error: unknown, config: KitConfig): string {
   const text = describeChain(error);
   const urlVar = config.redis?.source === "KV_REST_API" ? "KV_REST_API_URL" : "UPSTASH_REDIS_REST_URL";
   const tokenVar = config.redis?.source === "KV_REST_API" ? "KV_REST_API_TOKEN" : "UPSTASH_REDIS_REST_TOKEN";
-  if (/401|unauthori[sz]ed|WRONGPASS|invalid token|NOAUTH/i.test(text)) {
-    return `The server refused the token: check ${tokenVar} (copy the REST token, not the Redis password; no quotes or spaces; a read-only token cannot write).`;
-  }
+  // Connection failures first: their text carries host:port, and a port like 40123 contains "401".
   if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text)) return `The host in ${urlVar} does not resolve: check for typos (it looks like https://<name>.upstash.io).`;
   if (/ECONNREFUSED/i.test(text)) return `Nothing listens at ${urlVar}: for a local upstash-local, start it (npm run upstash-local); check the port.`;
+  if (/\b401\b|unauthori[sz]ed|WRONGPASS|invalid token|NOAUTH/i.test(text)) {
+    return `The server refused the token: check ${tokenVar} (copy the REST token, not the Redis password; no quotes or spaces; a read-only token cannot write).`;
+  }
   if (/CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number/i.test(text)) {
     return `TLS failed: Upstash needs https:// (plain http only for a local server); behind a proxy set NODE_EXTRA_CA_CERTS.`;
   }

@@ -25,6 +25,22 @@ function runSmoke(env: Record<string, string>): Promise<{ code: number | null; o
   });
 }
 
+/** A free port whose decimal digits contain "401" (40100-40199 first, then others). */
+async function freePortContaining401(): Promise<number> {
+  for (const port of [...Array.from({ length: 100 }, (_, i) => 40_100 + i), 14_010, 24_010, 34_010, 44_010, 54_010]) {
+    const probe = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (free) {
+      await new Promise((r) => probe.close(r));
+      return port;
+    }
+  }
+  throw new Error("no free port containing 401");
+}
+
 describe("npm run redis:test", () => {
   it("passes every numbered step against a working endpoint and leaves no key behind", async () => {
     const prefix = `smk${Date.now().toString(36)}`;
@@ -53,12 +69,10 @@ describe("npm run redis:test", () => {
     expect(out).not.toContain("wrong-token");
   }, 60_000);
 
-  it("explains a refused connection (nothing listening at the URL)", async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-    const { port } = probe.address() as { port: number };
-    await new Promise((r) => probe.close(r));
+  it("explains a refused connection (nothing listening at the URL), also on a port whose digits contain 401", async () => {
+    // A port that was free a moment ago: nothing listens there. Its digits contain "401", which was once
+    // taken for an HTTP 401 and answered with token advice (a flake whenever the free port looked so).
+    const port = await freePortContaining401();
     const { code, out } = await runSmoke({ UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${port}`, UPSTASH_REDIS_REST_TOKEN: "t" });
     expect(code).toBe(1);
     expect(out).toMatch(/→ Nothing listens at UPSTASH_REDIS_REST_URL/);
