@@ -13,26 +13,50 @@ const WORKER = fileURLToPath(new URL("./stampede-worker.ts", import.meta.url));
 const PROCESSES = 4;
 const CONCURRENCY = 10;
 
-function runWorker(env: Record<string, string>, args: string[]): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
+interface Worker {
+  /** Resolves once the worker has built its kit and waits for the start signal. */
+  ready: Promise<void>;
+  go(): void;
+  /** The values its callers got. */
+  done: Promise<unknown[]>;
+}
+
+function startWorker(env: Record<string, string>, args: string[]): Worker {
+  const child = spawn(process.execPath, ["--import", "tsx", WORKER, ...args], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on("data", (d) => {
+    out += d;
+    if (out.startsWith("ready\n")) markReady();
+  });
+  child.stderr.on("data", (d) => (err += d));
+  const done = new Promise<unknown[]>((resolve, reject) => {
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1)!)) : reject(new Error(`worker exited ${code}: ${err}`))));
   });
+  return { ready: Promise.race([ready, done.then(() => undefined)]), go: () => child.stdin.end("go\n"), done };
+}
+
+/**
+ * Every worker boots (tsx startup takes seconds on a busy CI box), says ready, and only then are all
+ * told to go at once: a barrier, not a start time guessed in advance, so a slow boot cannot turn
+ * "concurrent" into "one after the other".
+ */
+async function runTogether(env: Record<string, string>, args: string[]): Promise<unknown[]> {
+  const workers = Array.from({ length: PROCESSES }, () => startWorker(env, args));
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.go();
+  return (await Promise.all(workers.map((w) => w.done))).flat();
 }
 
 async function stampede(mode: "miss" | "stale", key: string) {
   const kit = createTestKit();
   const target = upstashTarget();
   const env = { UPSTASH_REDIS_REST_URL: target.url, UPSTASH_REDIS_REST_TOKEN: target.token, EDGE_KIT_KEY_PREFIX: kit.keys.prefix };
-  // Start together, after every worker has had time to boot (tsx startup is ~1 s on a busy box).
-  const startAt = String(Date.now() + 6000);
-  const results = await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(env, [startAt, key, String(CONCURRENCY), mode])));
+  const results = await runTogether(env, [key, String(CONCURRENCY), mode]);
   const loads = Number(await kit.redis!.get(kit.keys.counter(`stampede-loads-${key}`)));
-  return { kit, results: results.flat() as { load: number; by: number }[], loads };
+  return { kit, results: results as { load: number; by: number }[], loads };
 }
 
 describe("stampede protection across processes", () => {
@@ -52,8 +76,7 @@ describe("stampede protection across processes", () => {
     await seeded.set(key, { load: 0, by: 0 }, { ttl: "1 ms", staleWhileRevalidate: "1 m" });
     const target = upstashTarget();
     const env = { UPSTASH_REDIS_REST_URL: target.url, UPSTASH_REDIS_REST_TOKEN: target.token, EDGE_KIT_KEY_PREFIX: kit.keys.prefix };
-    const startAt = String(Date.now() + 6000);
-    const results = (await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(env, [startAt, key, String(CONCURRENCY), "stale"])))).flat();
+    const results = await runTogether(env, [key, String(CONCURRENCY), "stale"]);
     expect(results).toHaveLength(PROCESSES * CONCURRENCY);
     expect(results.every((r) => JSON.stringify(r) === JSON.stringify({ load: 0, by: 0 }))).toBe(true);
     expect(Number(await kit.redis!.get(kit.keys.counter(`stampede-loads-${key}`)))).toBe(1);
