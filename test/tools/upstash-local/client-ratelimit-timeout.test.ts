@@ -30,17 +30,21 @@ describe("ratelimit timeout (fail-open)", () => {
       prefix: uniquePrefix("rlt"),
       limiter: Ratelimit.fixedWindow(5, "1 h"),
       ephemeralCache: false,
-      timeout: 100,
+      // Generous next to an undelayed local call (a few ms; a busy CI box has stalled one past 100 ms),
+      // tiny next to the injected delay below.
+      timeout: 300,
     });
     expect(await rl.limit("warm")).toMatchObject({ success: true, remaining: 4 });
 
-    slowMs = 600;
+    slowMs = 1_500;
     const res = await rl.limit("warm");
     expect(res).toMatchObject({ success: true, reason: "timeout", limit: 0, remaining: 0, reset: 0 });
 
-    // The slow request was not cancelled: once it lands, it has counted against the window.
+    // The slow request was not cancelled: once it lands, it has counted against the window. Wait for it
+    // (read-only polls) rather than for a fixed time that a loaded machine may not honour.
     slowMs = 0;
-    await new Promise((r) => setTimeout(r, 800));
+    const deadline = Date.now() + 10_000;
+    while ((await rl.getRemaining("warm")).remaining !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const next = await rl.limit("warm");
     expect(next).toMatchObject({ success: true, limit: 5, remaining: 2 });
     expect(next.reason).toBeUndefined();
