@@ -89,7 +89,10 @@ function enumVar<const T extends readonly [string, ...string[]]>(values: T, fall
 }
 
 // Format only; whether http is acceptable depends on NODE_ENV and is checked in load-config.
+// WHATWG URL parsing forgives `https:host`, `https:/host`, `http:\\host` and strips tabs and
+// newlines; a pasted URL like that is a mistake, so the literal `scheme://` and no whitespace are required too.
 const httpUrl: Check<string> = (s) => {
+  if (!/^https?:\/\/[^/\\]/i.test(s) || /\s/.test(s)) return fail("must be an http:// or https:// URL");
   let protocol = "";
   try {
     protocol = new URL(s).protocol;

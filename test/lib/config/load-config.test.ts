@@ -145,6 +145,19 @@ describe("loadConfig: Redis credentials", () => {
     expect(issues).toEqual(["UPSTASH_REDIS_REST_URL: must be an http:// or https:// URL"]);
   });
 
+  // WHATWG URL parsing would accept each of these (and crash later in the client, echoing the URL).
+  it.each(["https:eu1-example.upstash.io", "https:/eu1-example.upstash.io", "http:\\\\localhost:8079", "https:///eu1-example.upstash.io", "https://eu1-example.up stash.io", "https://eu1-example\n.upstash.io", "https://eu1-\texample.upstash.io"])(
+    "refuses the malformed URL %j",
+    (url) => {
+      const { issues } = configError({ UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: "t", BACKEND_HEALTH_URL: url });
+      expect(issues).toEqual(["UPSTASH_REDIS_REST_URL: must be an http:// or https:// URL", "BACKEND_HEALTH_URL: must be an http:// or https:// URL"]);
+    },
+  );
+
+  it("accepts an upper-case scheme", () => {
+    expect(loadConfig({ UPSTASH_REDIS_REST_URL: "HTTPS://a.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }).redis?.url).toBe("HTTPS://a.upstash.io");
+  });
+
   it("accepts http outside production (upstash-local in dev and tests)", () => {
     const env = { NODE_ENV: "development", UPSTASH_REDIS_REST_URL: "http://10.0.0.5:8079", UPSTASH_REDIS_REST_TOKEN: "t" };
     expect(loadConfig(env).redis?.url).toBe("http://10.0.0.5:8079");
