@@ -13,7 +13,7 @@ import { CacheBackend, type BackendInfo, type PendingEntry } from "./backend";
 import { decodeValue, encodeValue } from "./codec";
 import { envelopeHead, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { createFill } from "./fill";
-import { MemoryStore, newToken } from "./memory-store";
+import { MemoryStore, newLeaseToken } from "./memory-store";
 import { resolveTtl } from "./ttl";
 import type {
   Cache,
@@ -138,7 +138,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
       await loadAndStore(key, loader, call, tokens, undefined);
       return;
     }
-    const token = newToken();
+    const token = newLeaseToken();
     const taken = note(await backend.acquireLease(entryKey, token, lease.ttlMs));
     if (taken.won) await loadAndStore(key, loader, call, tokens, taken.backend === "redis" ? token : undefined);
   }
@@ -162,7 +162,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     if (lease === false) return loadAndStore(key, loader, call, needTokens ? [] : tokens, undefined);
 
     const entryKey = deps.keys.cache(namespace, key);
-    const leaseToken = newToken();
+    const leaseToken = newLeaseToken();
     const taken = note(await backend.acquireLease(entryKey, leaseToken, lease.ttlMs, needTokens ? { namespace, tags } : undefined));
     const captured = taken.tokens ?? tokens;
     if (taken.won) return loadAndStore(key, loader, call, captured, taken.backend === "redis" ? leaseToken : undefined);

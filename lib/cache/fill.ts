@@ -6,7 +6,7 @@
 import type { Keys } from "../keys";
 import type { BackendInfo, CacheBackend, PendingEntry } from "./backend";
 import type { EntryOutcome, CacheEnvelope } from "./envelope";
-import { newToken } from "./memory-store";
+import { newLeaseToken } from "./memory-store";
 import type { CacheFill, CacheLookup, FillBegin, LeaseOptions, WriteOptions } from "./types";
 
 /** What the namespaced cache lends its fill (closures of cache.ts). */
@@ -32,7 +32,7 @@ export function createFill(ctx: FillContext): CacheFill {
   return {
     async begin<T>(key: string, options: Parameters<CacheFill["begin"]>[1] = {}): Promise<FillBegin<T>> {
       const proof = options.proof ?? "";
-      const leaseToken = newToken();
+      const leaseToken = newLeaseToken();
       // Issued synchronously (backend → guard → EVALSHA): lib/gate batches this call with the rate limit's.
       const found = note(
         await backend.lookupOrLease(namespace, key, options.tags ?? [], {
@@ -51,7 +51,7 @@ export function createFill(ctx: FillContext): CacheFill {
     },
     async acquire(key, fillOptions = {}) {
       const tags = fillOptions.tags ?? [];
-      const leaseToken = newToken();
+      const leaseToken = newLeaseToken();
       const taken = note(await backend.acquireLease(keys.cache(namespace, key), leaseToken, leaseMs(fillOptions.lease), { namespace, tags }));
       const ticket = taken.backend === "redis" && taken.won ? ticketOf(leaseToken, taken.tokens ?? []) : "";
       return { won: taken.won, ticket, backend: taken.backend, ...(taken.degraded ? { degraded: taken.degraded } : {}) };
