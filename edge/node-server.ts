@@ -47,7 +47,9 @@ export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<No
   const app = createApp(kit, {
     basePath: options.basePath ?? "/api/edge",
     routes: options.routes ?? routes,
-    remoteAddress: (c) => getConnInfo(c).remote.address ?? null,
+    // Only requests that came in over a socket have one: the cache's stale refresh re-enters the app
+    // with app.fetch(request) and no Node bindings, where getConnInfo would throw.
+    remoteAddress: (c) => (c.env?.incoming ? (getConnInfo(c).remote.address ?? null) : null),
     ...(options.resolveUser ? { resolveUser: options.resolveUser } : {}),
   });
   return new Promise((resolve, reject) => {
