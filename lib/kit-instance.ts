@@ -2,14 +2,22 @@
  * getKit(): the one memoised Kit per isolate (edge isolate, Node process, workerd isolate), built from
  * the environment. The only module-scope singleton in lib/; everything else takes the Kit as a value.
  */
-import { loadConfig, readEnv, describeConfig } from "./config";
+import { loadConfig, readEnv, describeConfig, type LoadConfigOptions } from "./config";
 import { createKit, type Kit } from "./kit";
 
 let instance: Kit | undefined;
 
 export function getKit(): Kit {
-  if (instance) return instance;
-  const kit = createKit(loadConfig(readEnv()));
+  instance ??= buildKitFromEnv();
+  return instance;
+}
+
+/**
+ * A new Kit from the environment, with the startup warnings every host should print. Hosts that
+ * serve no metrics or cron endpoints (scripts/serve-node.ts) pass `{ requiredSecrets: [] }`.
+ */
+export function buildKitFromEnv(options: LoadConfigOptions = {}): Kit {
+  const kit = createKit(loadConfig(readEnv(), options));
   if (kit.mode === "memory") {
     // Loud on purpose: in memory mode nothing is shared between instances (DESIGN.md §4).
     console.warn(
@@ -25,7 +33,6 @@ export function getKit(): Kit {
         "idempotency scope). Set TRUST_PROXY=true behind a proxy that sets x-forwarded-for (Vercel does), or resolve users.",
     );
   }
-  instance = kit;
   return kit;
 }
 

@@ -7,7 +7,7 @@
  * is `listening <url>` (the end-to-end tests read it). SIGTERM/SIGINT close the server gracefully.
  */
 import { serveNode } from "../edge/node-server";
-import { getKit } from "../lib/kit-instance";
+import { buildKitFromEnv } from "../lib/kit-instance";
 
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -15,7 +15,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 
-const server = await serveNode(getKit(), { port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) });
+// The Hono app serves no metrics or cron endpoints, so METRICS_TOKEN / CRON_SECRET are not required here.
+const server = await serveNode(buildKitFromEnv({ requiredSecrets: [] }), { port, ...(process.env.HOST ? { hostname: process.env.HOST } : {}) });
 console.log(`listening ${server.url}`);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
