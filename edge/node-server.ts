@@ -49,7 +49,7 @@ export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<No
     routes: options.routes ?? routes,
     // Only requests that came in over a socket have one: the cache's stale refresh re-enters the app
     // with app.fetch(request) and no Node bindings, where getConnInfo would throw.
-    remoteAddress: (c) => (c.env?.incoming ? (getConnInfo(c).remote.address ?? null) : null),
+    remoteAddress: (c) => (hasSocket(c.env) ? (getConnInfo(c).remote.address ?? null) : null),
     ...(options.resolveUser ? { resolveUser: options.resolveUser } : {}),
   });
   return new Promise((resolve, reject) => {
@@ -68,4 +68,9 @@ export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<No
     });
     server.once("error", reject);
   });
+}
+
+/** Whether the request came in through @hono/node-server (its bindings carry the Node request). */
+function hasSocket(env: unknown): boolean {
+  return typeof env === "object" && env !== null && "incoming" in env && env.incoming != null;
 }

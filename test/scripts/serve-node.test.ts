@@ -2,7 +2,7 @@
  * scripts/serve-node.ts in production: the Hono app serves no metrics or cron endpoints, so it must
  * start without METRICS_TOKEN / CRON_SECRET (which the Next app requires), and still answer.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { upstashTarget } from "../setup/redis";
@@ -11,7 +11,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 it("starts in production without the metrics and cron secrets, and serves the app", async () => {
   const { url, token } = upstashTarget();
-  const env: Record<string, string> = {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? "",
     NODE_ENV: "production",
     UPSTASH_REDIS_REST_URL: url,
@@ -22,10 +22,10 @@ it("starts in production without the metrics and cron secrets, and serves the ap
     PORT: "0",
     HOST: "127.0.0.1",
   };
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/serve-node.ts")], { cwd: ROOT, env });
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/serve-node.ts")], { cwd: ROOT, env });
   let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   try {
     const deadline = Date.now() + 30_000;
     let origin: string | undefined;

@@ -140,6 +140,11 @@ export class TransactionPool {
     this.idle = [...this.all];
   }
 
+  /** Each connection's ioredis status ("ready", "reconnecting", …), for /stats and tests. */
+  get statuses(): readonly string[] {
+    return this.all.map((c) => c.status);
+  }
+
   /**
    * Lends a connection, preferring one that is ready. While Redis is down (`redisReachable()` false)
    * a not-ready connection is handed out at once so the transaction fails fast (§7); once Redis is
