@@ -7,7 +7,7 @@
  * wrong, so the build refuses to start while either file differs from git HEAD.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -30,10 +30,11 @@ function headVersion(file: string): string | null {
 /** `cwd`: the project to build; a throwaway copy (bench/gate/proxy-copy.ts) needs no file guarding. */
 export async function build(env: Record<string, string>, cwd = ROOT): Promise<number> {
   const guarded = cwd === ROOT ? SHARED_FILES : [];
-  const saved = guarded.map((f) => readFileSync(path.join(ROOT, f), "utf8"));
+  // null = absent (next-env.d.ts is git-ignored: a fresh clone has none until a build writes it).
+  const saved = guarded.map((f) => (existsSync(path.join(ROOT, f)) ? readFileSync(path.join(ROOT, f), "utf8") : null));
   guarded.forEach((f, i) => {
     const head = headVersion(f);
-    if (head !== null && head !== saved[i]) {
+    if (head !== null && saved[i] !== null && head !== saved[i]) {
       throw new Error(`${f} differs from git HEAD (another next build in progress, or a local edit): refusing to build over it`);
     }
   });
@@ -58,7 +59,9 @@ export async function build(env: Record<string, string>, cwd = ROOT): Promise<nu
   } finally {
     guarded.forEach((f, i) => {
       const file = path.join(ROOT, f);
-      if (readFileSync(file, "utf8") !== saved[i]) writeFileSync(file, saved[i]!);
+      const before = saved[i];
+      if (before === null || before === undefined) rmSync(file, { force: true });
+      else if (readFileSync(file, "utf8") !== before) writeFileSync(file, before);
     });
   }
   return Date.now() - started;
