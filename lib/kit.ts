@@ -56,6 +56,7 @@ export function createKit(config: KitConfig, deps: KitDeps = {}): Kit {
             token: config.redis.token,
             commandTimeoutMs: config.redisCommandTimeoutMs,
             retries: config.redisRetries,
+            coalesce: config.redisCoalesceInFlight === 0 ? false : { maxInFlight: config.redisCoalesceInFlight, maxCommands: 256, maxChars: 256 * 1024 },
           })
         : null;
   const breaker = config.breaker

@@ -22,6 +22,7 @@ export function readEnv(): Record<EnvVarName, string | undefined> {
     EDGE_KIT_KEY_PREFIX: process.env.EDGE_KIT_KEY_PREFIX,
     REDIS_COMMAND_TIMEOUT_MS: process.env.REDIS_COMMAND_TIMEOUT_MS,
     REDIS_RETRIES: process.env.REDIS_RETRIES,
+    REDIS_COALESCE_IN_FLIGHT: process.env.REDIS_COALESCE_IN_FLIGHT,
     RATE_LIMIT_TIMEOUT_MS: process.env.RATE_LIMIT_TIMEOUT_MS,
     RATE_LIMIT_FAIL_POLICY: process.env.RATE_LIMIT_FAIL_POLICY,
     CACHE_FAIL_POLICY: process.env.CACHE_FAIL_POLICY,

@@ -126,6 +126,7 @@ function buildConfig(v: ParsedEnv, redis: RedisConfig | null): KitConfig {
     keyPrefix: v.EDGE_KIT_KEY_PREFIX,
     redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
     redisRetries: v.REDIS_RETRIES,
+    redisCoalesceInFlight: v.REDIS_COALESCE_IN_FLIGHT,
     breaker:
       v.REDIS_BREAKER_THRESHOLD === 0
         ? false
@@ -164,6 +165,7 @@ export function describeConfig(config: KitConfig): string {
     keyPrefix: config.keyPrefix,
     redisCommandTimeoutMs: config.redisCommandTimeoutMs,
     redisRetries: config.redisRetries,
+    redisCoalesceInFlight: config.redisCoalesceInFlight === 0 ? "off" : `join pipelines past ${config.redisCoalesceInFlight} in flight`,
     breaker: config.breaker
       ? `opens after ${config.breaker.threshold} failures for ${config.breaker.cooldownMs} ms`
       : "off",

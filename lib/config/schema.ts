@@ -33,6 +33,8 @@ export interface KitConfig {
   readonly keyPrefix: string;
   readonly redisCommandTimeoutMs: number;
   readonly redisRetries: number;
+  /** HTTP requests to Redis out at once before concurrent pipelines are joined; 0 = never join. */
+  readonly redisCoalesceInFlight: number;
   /** `false` when `REDIS_BREAKER_THRESHOLD=0`. */
   readonly breaker: false | { readonly threshold: number; readonly cooldownMs: number };
   readonly rateLimit: { readonly timeoutMs: number; readonly failPolicy: FailPolicy };
@@ -124,6 +126,8 @@ export const ENV_PARSERS = {
   REDIS_COMMAND_TIMEOUT_MS: integerVar(50, 30_000, 1000),
   // 0 by default: a retried EVALSHA/INCR whose first attempt did run on the server counts twice.
   REDIS_RETRIES: integerVar(0, 5, 0),
+  // 4: an idle or lightly loaded isolate never waits; a busy one joins callers (issue 10, bench/gate).
+  REDIS_COALESCE_IN_FLIGHT: integerVar(0, 64, 4),
   RATE_LIMIT_TIMEOUT_MS: integerVar(10, 30_000, 300),
   RATE_LIMIT_FAIL_POLICY: enumVar(["open", "closed", "local"], "open"),
   CACHE_FAIL_POLICY: enumVar(["open", "closed"], "open"),

@@ -3,7 +3,8 @@
  * purpose, because the client's defaults are tuned for "eventually succeed", not for a request
  * path with a latency budget (code-style anti-pattern 14, upstash-rest-protocol.md §7).
  */
-import { Redis } from "@upstash/redis";
+import { Redis, type RedisConfigNodejs } from "@upstash/redis";
+import { CoalescingRequester, type CoalescingOptions } from "./coalescing-requester";
 
 /** Options for {@link createRedis}; the composition root maps `KitConfig` onto these. */
 export interface CreateRedisOptions {
@@ -26,6 +27,8 @@ export interface CreateRedisOptions {
    * @default true
    */
   autoPipelining?: boolean;
+  /** Join concurrent callers' pipelines when this many HTTP requests are out; `false` = never. */
+  coalesce?: false | Omit<CoalescingOptions, "timeoutMs">;
 }
 
 /** Wait before retry `n` (0-based): 50, 100, 200, 400, 800, then 1000 ms. */
@@ -43,12 +46,12 @@ export function retryBackoffMs(retryIndex: number): number {
  * @see https://upstash.com/docs/redis/sdks/ts/overview
  */
 export function createRedis(options: CreateRedisOptions): Redis {
-  const { url, token, commandTimeoutMs, retries, autoPipelining = true } = options;
+  const { url, token, commandTimeoutMs, retries, autoPipelining = true, coalesce = false } = options;
   if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
   if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
     throw new RangeError(`commandTimeoutMs must be > 0, got ${commandTimeoutMs}`);
   }
-  return new Redis({
+  const config: RedisConfigNodejs = {
     url,
     token,
     // Always the object form: `retry: false` sets attempts = 1 and the client's `i <= attempts`
@@ -79,6 +82,23 @@ export function createRedis(options: CreateRedisOptions): Redis {
     // Reuse TCP/TLS connections between requests where the runtime supports it.
     keepAlive: true,
     // Never serve a Redis reply from an HTTP cache (Next.js patches fetch and caches by default).
-    cache: "no-store",
-  });
+    cache: "no-store" as const,
+  };
+  if (!coalesce) return new Redis(config);
+  return new CoalescingRedis(config, { ...coalesce, timeoutMs: commandTimeoutMs });
+}
+
+/**
+ * The client whose requester joins concurrent callers' pipelines (lib/redis/coalescing-requester.ts).
+ * A subclass because the client keeps its requester in a protected field and builds every pipeline
+ * from it; constructing with a Requester instead would lose the config path (auto-pipelining,
+ * retries, encoding, timeouts).
+ */
+class CoalescingRedis extends Redis {
+  readonly coalescing: CoalescingRequester;
+  constructor(config: RedisConfigNodejs, options: CoalescingOptions) {
+    super(config);
+    this.coalescing = new CoalescingRequester(this.client, options);
+    this.client = this.coalescing;
+  }
 }

@@ -7,6 +7,8 @@
  * "critical" = requests the answer waited for; "total" = everything the request caused, including
  * work handed to executionCtx.waitUntil and the after-handler settle/store.
  */
+import { delay, http, passthrough } from "msw";
+import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import { defineRoutes } from "@/lib/policy";
@@ -143,5 +145,50 @@ describe("gates(): HTTP requests (and Redis commands) per gated request", () => 
     expect(hit.value.status).toBe(429);
     expect([hit.critical, hit.total]).toEqual([1, 1]); // nothing to give back
     expect(await leases()).toBe(leasesBefore);
+  });
+});
+
+describe("gates() with REDIS_COALESCE_IN_FLIGHT=1: concurrent requests share HTTP requests", () => {
+  // msw only holds the first request to Redis for 150 ms (latency injection), so the others provably
+  // arrive while it is out; everything passes through to the private upstash-local unchanged.
+  let holdNext = false;
+  const msw = setupServer();
+  beforeAll(() => {
+    msw.use(
+      http.post(`${server.url}/*`, async () => {
+        if (holdNext) {
+          holdNext = false;
+          await delay(150); // well inside RATE_LIMIT_TIMEOUT_MS (300): past it the limit fails open
+        }
+        return passthrough();
+      }),
+    );
+    msw.listen({ onUnhandledRequest: "bypass" });
+  });
+  afterAll(() => msw.close());
+
+  it("40 cache HITs from 40 clients, arriving while one request is out: 2 HTTP requests, every answer its own", async () => {
+    const joined = createTestKit({ url: server.url, token: server.token, env: { TRUST_PROXY: "true", REDIS_COALESCE_IN_FLIGHT: "1" } });
+    const joinedApp = createApp(joined, { basePath: BASE, routes });
+    joinedApp.get("/things/:id", (c) => c.json({ id: c.req.param("id") }));
+    const path = `${BASE}/things/${crypto.randomUUID()}`;
+    expect((await joinedApp.request(path, { headers: { "x-forwarded-for": freshIp() } })).headers.get("x-cache")).toBe("MISS");
+
+    const before = server.local.stats();
+    holdNext = true;
+    const started: Promise<Response>[] = [];
+    for (let i = 0; i < 40; i++) {
+      // One macrotask per request, as separate incoming requests are served.
+      started.push(Promise.resolve(joinedApp.request(path, { headers: { "x-forwarded-for": freshIp() } })));
+      await new Promise((r) => setImmediate(r));
+    }
+    const answers = await Promise.all(started);
+    const after = server.local.stats();
+    expect(answers.map((a) => [a.status, a.headers.get("x-cache"), a.headers.get("ratelimit")?.replace(/;t=\d+$/, "")])).toEqual(
+      Array.from({ length: 40 }, () => [200, "HIT", '"reads";r=99']),
+    );
+    // The held one, then the 39 that queued behind it as one /pipeline: limit + lookup each.
+    expect(after.httpRequests - before.httpRequests).toBe(2);
+    expect(after.redisCommands - before.redisCommands).toBe(80);
   });
 });

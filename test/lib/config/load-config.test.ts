@@ -42,6 +42,7 @@ describe("loadConfig: defaults", () => {
       keyPrefix: "kit",
       redisCommandTimeoutMs: 1000,
       redisRetries: 0,
+      redisCoalesceInFlight: 4,
       breaker: { threshold: 5, cooldownMs: 5000 },
       rateLimit: { timeoutMs: 300, failPolicy: "open" },
       cache: { failPolicy: "open" },
@@ -66,6 +67,7 @@ describe("loadConfig: defaults", () => {
       EDGE_KIT_KEY_PREFIX: "shop_eu-1",
       REDIS_COMMAND_TIMEOUT_MS: "2500",
       REDIS_RETRIES: "2",
+      REDIS_COALESCE_IN_FLIGHT: "8",
       RATE_LIMIT_TIMEOUT_MS: "150",
       RATE_LIMIT_FAIL_POLICY: "local",
       CACHE_FAIL_POLICY: "closed",
@@ -81,6 +83,7 @@ describe("loadConfig: defaults", () => {
       keyPrefix: "shop_eu-1",
       redisCommandTimeoutMs: 2500,
       redisRetries: 2,
+      redisCoalesceInFlight: 8,
       rateLimit: { timeoutMs: 150, failPolicy: "local" },
       cache: { failPolicy: "closed" },
       idempotency: { failPolicy: "open" },
@@ -89,6 +92,12 @@ describe("loadConfig: defaults", () => {
       metricsToken: METRICS,
       cronSecret: CRON,
     });
+  });
+
+  it("REDIS_COALESCE_IN_FLIGHT: 0 never joins pipelines; more than 64 is refused", () => {
+    expect(loadConfig({ REDIS_COALESCE_IN_FLIGHT: "0" }).redisCoalesceInFlight).toBe(0);
+    expect(describeConfig(loadConfig({ REDIS_COALESCE_IN_FLIGHT: "0" }))).toContain("redisCoalesceInFlight: off,");
+    expect(configError({ REDIS_COALESCE_IN_FLIGHT: "65" }).issues).toEqual(["REDIS_COALESCE_IN_FLIGHT: must be a whole number from 0 to 64"]);
   });
 
   it("REDIS_BREAKER_THRESHOLD=0 disables the breaker", () => {
@@ -357,7 +366,7 @@ describe("describeConfig", () => {
     });
     expect(describeConfig(config)).toBe(
       "env: production, redis: https://eu1-example.upstash.io:8443 (UPSTASH_REDIS_REST), keyPrefix: kit, " +
-        "redisCommandTimeoutMs: 1000, redisRetries: 0, breaker: opens after 5 failures for 5000 ms, " +
+        "redisCommandTimeoutMs: 1000, redisRetries: 0, redisCoalesceInFlight: join pipelines past 4 in flight, breaker: opens after 5 failures for 5000 ms, " +
         "rateLimit: fail open after 300 ms, cache: fail open, idempotency: fail closed, useRedisQueue: false, " +
         "metricsToken: set, cronSecret: set, trustProxy: false, backendHealthUrl: https://api.example.com, " +
         "allowMemoryMode: false",
@@ -382,5 +391,17 @@ describe("readEnv", () => {
     const env = readEnv();
     expect(Object.keys(env).sort()).toEqual([...ENV_VAR_NAMES].sort());
     for (const name of ENV_VAR_NAMES) expect(env[name]).toBe(`value-of-${name}`);
+  });
+});
+
+describe(".env.example", () => {
+  it("lists every variable the kit reads, each under a comment line", async () => {
+    const { readFileSync } = await import("node:fs");
+    const lines = readFileSync(new URL("../../../.env.example", import.meta.url), "utf8").split("\n");
+    for (const name of ENV_VAR_NAMES) {
+      const at = lines.findIndex((line) => new RegExp(`^#?\\s*${name}=`).test(line));
+      expect(at, `${name} missing from .env.example`).toBeGreaterThan(0);
+      expect(lines.slice(0, at).reverse().find((l) => !new RegExp("^#?\\s*[A-Z_]+=").test(l)), `${name} has no comment`).toMatch(/^#/);
+    }
   });
 });

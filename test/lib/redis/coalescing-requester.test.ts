@@ -1,0 +1,152 @@
+/**
+ * Joining concurrent callers' pipelines (lib/redis/coalescing-requester.ts), with the real
+ * @upstash/redis client against a private upstash-local whose counters say how many HTTP requests
+ * arrived. msw only adds latency to (or fails) chosen requests, to hold the one slot busy.
+ */
+import { randomBytes } from "node:crypto";
+import { delay, http, HttpResponse, passthrough } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createRedis } from "@/lib/redis";
+import { spawnRedisServer, type SpawnedRedis } from "@/tools/upstash-local/redis-server";
+import { startUpstashLocal, type UpstashLocal } from "@/tools/upstash-local/server";
+
+let redisServer: SpawnedRedis;
+let local: UpstashLocal;
+const token = `t-${randomBytes(8).toString("hex")}`;
+
+/** Per request, in arrival order: what msw does with it (default: pass it through untouched). */
+let plan: Array<"slow" | "fail" | "pass"> = [];
+let slowMs = 300;
+const msw = setupServer();
+
+beforeAll(async () => {
+  redisServer = await spawnRedisServer();
+  local = await startUpstashLocal({ port: 0, token, redisUrl: redisServer.url });
+  msw.use(
+    http.post(`${local.url}/*`, async () => {
+      const step = plan.shift() ?? "pass";
+      if (step === "fail") return HttpResponse.json({ error: "injected 503" }, { status: 503 });
+      if (step === "slow") await delay(slowMs);
+      return passthrough();
+    }),
+  );
+  msw.listen({ onUnhandledRequest: "bypass" });
+});
+afterEach(() => {
+  plan = [];
+  slowMs = 300;
+});
+afterAll(async () => {
+  msw.close();
+  await local?.close();
+  await redisServer?.stop();
+});
+
+const client = (timeoutMs = 2000, caps = { maxCommands: 256, maxChars: 1 << 18 }) =>
+  createRedis({ url: local.url, token, commandTimeoutMs: timeoutMs, retries: 0, coalesce: { maxInFlight: 1, ...caps } });
+const nextTick = () => new Promise((r) => setImmediate(r));
+const key = (name: string) => `coalesce:${randomBytes(4).toString("hex")}:${name}`;
+
+/** `n` callers, each starting in its own macrotask (as separate HTTP requests to the app would). */
+async function callers<T>(n: number, call: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  const started: Promise<T>[] = [];
+  for (let i = 0; i < n; i++) {
+    started.push(call(i));
+    await nextTick();
+  }
+  return Promise.allSettled(started);
+}
+
+describe("an idle client", () => {
+  it("sends each pipeline at once, alone: nothing waits when no request is out", async () => {
+    const redis = client();
+    const before = local.stats();
+    for (let i = 0; i < 5; i++) await redis.set(key(`idle-${i}`), i);
+    expect(local.stats().httpRequests - before.httpRequests).toBe(5);
+  });
+});
+
+describe("a busy client", () => {
+  it("sends the pipelines that arrived while its one request was out as ONE request, each caller getting its own replies", async () => {
+    const redis = client();
+    plan = ["slow"];
+    const before = local.stats();
+    // Each caller's two commands share its own pipeline (auto-pipelining, same tick).
+    const results = await callers(20, (i) => {
+      const k = key(`busy-${i}`);
+      return Promise.all([redis.set(k, i), redis.get<number>(k)]);
+    });
+    const after = local.stats();
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : r.reason))).toEqual(Array.from({ length: 20 }, (_, i) => ["OK", i]));
+    // The first caller's request (held 300 ms), then everyone else's together.
+    expect(after.httpRequests - before.httpRequests).toBe(2);
+    expect(after.redisCommands - before.redisCommands).toBe(40);
+  });
+
+  it("splits what queued into requests of at most maxCommands commands / maxChars characters", async () => {
+    const byCommands = client(2000, { maxCommands: 10, maxChars: 1 << 18 });
+    plan = ["slow"];
+    let before = local.stats();
+    // 1 held + 20 queued pipelines of 2 commands (both writes: the client pipelines reads apart from
+    // writes): 40 commands in requests of 10 at most.
+    await callers(21, (i) => Promise.all([byCommands.set(key(`cap-${i}`), i), byCommands.incr(key(`cap-n-${i}`))]));
+    expect(local.stats().httpRequests - before.httpRequests).toBe(1 + 4);
+
+    const byChars = client(2000, { maxCommands: 256, maxChars: 2_000 });
+    plan = ["slow"];
+    before = local.stats();
+    // 1 held + 6 queued values of 900 characters: two fit under 2,000, so three joined requests.
+    const big = "x".repeat(900);
+    const results = await callers(7, (i) => byChars.set(key(`big-${i}`), big));
+    expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+    expect(local.stats().httpRequests - before.httpRequests).toBe(1 + 3);
+  });
+
+  it("keeps a failing command with its caller: the others in the joined request are unaffected", async () => {
+    const redis = client();
+    const text = key("text");
+    await redis.set(text, "not a number");
+    plan = ["slow"];
+    const results = await callers(4, (i) => (i === 2 ? redis.incr(text) : redis.incr(key(`ok-${i}`))));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/not an integer/);
+  });
+
+  it("fails every caller of a joined request the transport failed, and the next request goes through", async () => {
+    const redis = client();
+    plan = ["slow", "fail"];
+    const results = await callers(5, (i) => redis.set(key(`fail-${i}`), i));
+    expect(results[0]!.status).toBe("fulfilled");
+    for (const r of results.slice(1)) expect(r).toMatchObject({ status: "rejected", reason: expect.objectContaining({ message: expect.stringMatching(/injected 503/) }) });
+    await expect(redis.set(key("after"), 1)).resolves.toBe("OK");
+  });
+
+  it("counts the wait against the caller's budget: a queued caller times out on time, not a budget later", async () => {
+    // 400 ms per request, 300 ms budget. The first times out at 300 ms; without the queued caller's
+    // own deadline it would be sent then, with a fresh 300 ms, and fail at ~600 ms.
+    const redis = client(300);
+    slowMs = 400;
+    plan = ["slow", "slow"];
+    const first = redis.get(key("slow-1"));
+    await nextTick();
+    const queuedAt = performance.now();
+    const second = redis.get(key("slow-2"));
+    await expect(first).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(second).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(performance.now() - queuedAt).toBeLessThan(500);
+  });
+
+  it("never holds a transaction back: /multi-exec goes out at once, on its own", async () => {
+    const redis = client();
+    plan = ["slow"];
+    const before = local.stats();
+    const held = redis.set(key("held"), 1);
+    await nextTick();
+    const tx = redis.multi().set(key("tx"), 1).get(key("tx"));
+    const order: string[] = [];
+    await Promise.all([held.then(() => order.push("held")), tx.exec().then(() => order.push("tx"))]);
+    expect(order).toEqual(["tx", "held"]);
+    expect(local.stats().transactions - before.transactions).toBe(1);
+  });
+});
