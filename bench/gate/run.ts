@@ -17,7 +17,11 @@
  *   --proxy adds, from a second server built from a copy with the README's proxy.ts switch applied
  *   (gates on Node, no edge sandbox): (a′, proxy.ts) and (c, proxy.ts).
  *
- * Options: --runs 3  --seconds 5  --concurrency 16  --no-build  --proxy
+ *   --coalesce N adds, from a second `next start` of the same build with REDIS_COALESCE_IN_FLIGHT=N
+ *   (concurrent callers' pipelines joined once N HTTP requests are out; 0 = never, the default is 4):
+ *   (c) and (c, Hono) again.
+ *
+ * Options: --runs 3  --seconds 5  --concurrency 16  --no-build  --proxy  --coalesce 0
  */
 import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -36,6 +40,7 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "no-build": { type: "boolean", default: false },
     proxy: { type: "boolean", default: false },
+    coalesce: { type: "string" },
   },
 });
 const RUNS = Number(args.runs);
@@ -62,6 +67,7 @@ const env = {
 };
 let server: Awaited<ReturnType<typeof start>> | undefined;
 let proxyServer: Awaited<ReturnType<typeof start>> | undefined;
+let coalescingServer: Awaited<ReturnType<typeof start>> | undefined;
 try {
   if (args["no-build"] && hasBuild()) console.log(`reusing ${DIST_DIR}`);
   else console.log(`next build → ${DIST_DIR} in ${((await build(env)) / 1000).toFixed(0)} s`);
@@ -71,10 +77,11 @@ try {
     console.log(`next build of the proxy.ts copy → ${path.relative(process.cwd(), dir)}/${DIST_DIR} in ${((await build(env, dir)) / 1000).toFixed(0)} s`);
     proxyServer = await start(await freePort(), runEnv, [], dir);
   }
+  if (args.coalesce) coalescingServer = await start(await freePort(), { ...runEnv, REDIS_COALESCE_IN_FLIGHT: args.coalesce });
   server = await start(await freePort(), runEnv);
-  await report(server.origin, { app: server.pid, redisSide: [upstash.pid, redisServer.pid] }, proxyServer);
+  await report(server.origin, { app: server.pid, redisSide: [upstash.pid, redisServer.pid] }, proxyServer, coalescingServer);
 } finally {
-  await Promise.all([server?.stop(), proxyServer?.stop()]);
+  await Promise.all([server?.stop(), proxyServer?.stop(), coalescingServer?.stop()]);
   upstash.send("close");
   await new Promise((r) => upstash.once("exit", r));
   await redisServer.stop();
@@ -92,7 +99,7 @@ interface Server {
   pid: number | undefined;
 }
 
-async function report(origin: string, pids: { app: number | undefined; redisSide: Array<number | undefined> }, proxy?: Server): Promise<void> {
+async function report(origin: string, pids: { app: number | undefined; redisSide: Array<number | undefined> }, proxy?: Server, coalescing?: Server): Promise<void> {
   const redisSideMs = () => pids.redisSide.reduce<number | undefined>((sum, pid) => (sum === undefined ? undefined : ((v) => (v === undefined ? undefined : sum + v))(cpuMs(pid))), 0);
   // A pool of returning clients (each well under every limit for the length of the benchmark), as
   // real traffic is: the kit's per-isolate memo of identity hashes then works as in production.
@@ -106,6 +113,7 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   // request revalidates in the background) is the same gate path as a HIT.
   const fromCache = (h: unknown) => h === "HIT" || h === "STALE";
   const order = '{"item_id":"sku-1","quantity":1}';
+  const joinedLabel = args.coalesce === "0" ? "pipelines never joined" : `pipelines joined past ${args.coalesce} in flight`;
   /** `server`: the proxy.ts build for the `--proxy` rows; the main server otherwise. */
   const scenarios: Array<{ name: string; shot: () => Shot; server?: Server }> = [
     { name: "(a) plain route, no kit", shot: () => ({ method: "GET", path: "/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
@@ -140,10 +148,24 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
           },
         ]
       : []),
+    ...(coalescing
+      ? [
+          {
+            name: `(c) kit gate, cached read (HIT), ${joinedLabel}`,
+            server: coalescing,
+            shot: () => ({ method: "GET" as const, path: "/api/items/hot", headers: { "x-forwarded-for": freshIp() }, ok: (st: number, h: Record<string, string | string[] | undefined>) => st === 200 && fromCache(h["x-cache"]) }),
+          },
+          {
+            name: `(c, Hono) kit gates() middleware, cached read (HIT), ${joinedLabel}`,
+            server: coalescing,
+            shot: () => ({ method: "GET" as const, path: "/api/edge/items/hot", headers: { "x-forwarded-for": freshIp() }, ok: (st: number, h: Record<string, string | string[] | undefined>) => st === 200 && fromCache(h["x-cache"]) }),
+          },
+        ]
+      : []),
   ];
 
   // Warm-up: JIT, sockets, scripts loaded, the hot item cached (its first GET is a MISS that stores it).
-  for (const o of proxy ? [origin, proxy.origin] : [origin]) {
+  for (const o of [origin, ...(proxy ? [proxy.origin] : []), ...(coalescing ? [coalescing.origin] : [])]) {
     for (const p of ["/api/items/hot", "/api/edge/items/hot"]) await fetch(`${o}${p}`, { headers: { "x-forwarded-for": freshIp() } }).then((r) => r.arrayBuffer());
   }
   await new Promise((r) => setTimeout(r, 500));
@@ -188,6 +210,7 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   const ratio = (prefix: string) => (rows.find((r) => r.name.startsWith(prefix))!.rps / base).toFixed(2);
   console.log(`\nb/a = ${ratio("(b)")}   c/a = ${ratio("(c)")} (target ≥ 0.85)   c(Hono)/a = ${ratio("(c, Hono)")}   a′/a = ${ratio("(a′)")}   c′/a = ${ratio("(c′)")}`);
   if (proxy) console.log(`proxy.ts: a′/a = ${ratio("(a′, proxy.ts)")}   c/a = ${ratio("(c, proxy.ts)")}`);
+  if (coalescing) console.log(`REDIS_COALESCE_IN_FLIGHT=${args.coalesce}: c/a = ${ratio(`(c) kit gate, cached read (HIT), ${joinedLabel}`)}   c(Hono)/a = ${ratio(`(c, Hono) kit gates() middleware, cached read (HIT), ${joinedLabel}`)}`);
   const load = (await import("node:os")).loadavg();
   console.log(`machine: ${(await import("node:os")).cpus().length} CPUs, load average ${load.map((l) => l.toFixed(2)).join(" / ")} at the end (other processes share these cores)`);
 }
