@@ -1,19 +1,31 @@
 // BENCHMARK FIXTURE (bench/gate, case b): the naive composition users write without the kit —
 // @upstash/ratelimit, then a cache GET, then an idempotency SET NX, each awaited in turn (three
-// round trips), then the handler. Same client as the kit (getKit().redis: same timeouts and
-// auto-pipelining), same algorithm and quota as the `api` policy, so only the composition differs.
+// round trips), then the handler. The client a user would create: the kit's transport settings (same
+// timeouts, per-tick auto-pipelining, the client's default) but not the kit's joining of concurrent
+// requests' pipelines (REDIS_COALESCE_IN_FLIGHT), which no plain client does. Same algorithm and quota
+// as the `api` policy, so only the composition differs.
 import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
 import { getKit } from "@/lib/kit-instance";
+import { createRedis } from "@/lib/redis";
 import { benchFixturesEnabled, notFound } from "../fixture-guard";
 
 export const dynamic = "force-dynamic";
 
 let limiter: Ratelimit | undefined;
+let naiveRedis: Redis | undefined;
 
 export async function POST(request: Request): Promise<Response> {
   if (!benchFixturesEnabled()) return notFound();
-  const redis = getKit().redis;
-  if (!redis) return new Response("bench fixture needs Redis", { status: 503 });
+  const { config } = getKit();
+  if (!config.redis) return new Response("bench fixture needs Redis", { status: 503 });
+  const redis = (naiveRedis ??= createRedis({
+    url: config.redis.url,
+    token: config.redis.token,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    retries: config.redisRetries,
+    coalesce: false,
+  }));
   limiter ??= new Ratelimit({ redis, prefix: "bench-naive:rl", limiter: Ratelimit.slidingWindow(100, "60 s"), analytics: false });
   const ip = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "unknown";
   const key = request.headers.get("idempotency-key");
