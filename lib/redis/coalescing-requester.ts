@@ -19,7 +19,7 @@
  * batch (each then applies its own fail policy). A caller never waits longer than `timeoutMs` in
  * total: queueing counts against the same budget as the request itself.
  */
-import type { Requester, UpstashRequest, UpstashResponse } from "@upstash/redis";
+import { errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 
 export interface CoalescingOptions {
   /** HTTP requests out at once before pipelines start queueing. */
@@ -96,7 +96,9 @@ export class CoalescingRequester implements Requester {
     this.#inFlight++;
     try {
       const body = pipelines.length === 1 ? pipelines[0]! : pipelines.flat();
-      const replies = (await this.#inner.request({ path: ["pipeline"], body })) as unknown as PipelineReply;
+      const replies = (await this.#inner.request({ path: ["pipeline"], body }).catch((error: unknown) => {
+        throw pipelines.length === 1 ? error : withoutOthersCommands(error, pipelines.length);
+      })) as unknown as PipelineReply;
       if (!Array.isArray(replies) || replies.length !== body.length) {
         throw new TypeError(`pipeline of ${body.length} commands answered with ${Array.isArray(replies) ? replies.length : typeof replies} replies`);
       }
@@ -146,4 +148,18 @@ function argumentChars(commands: unknown[][]): number {
   let chars = 0;
   for (const command of commands) for (const arg of command) chars += typeof arg === "string" ? arg.length : 8;
   return chars;
+}
+
+const COMMAND_WAS = ", command was: ";
+
+/**
+ * The client appends the whole request body to the message of a non-2xx failure. In a joined
+ * request that body holds other callers' keys and values, which must not reach this caller's error
+ * (and its logs); the Redis reply before the suffix is kept, so the error classifies the same.
+ */
+function withoutOthersCommands(error: unknown, joined: number): unknown {
+  if (!(error instanceof Error) || error.name !== "UpstashError") return error;
+  const cut = error.message.indexOf(COMMAND_WAS);
+  if (cut === -1) return error;
+  return new errors.UpstashError(`${error.message.slice(0, cut)}${COMMAND_WAS}(${joined} callers' pipelines joined; commands not shown)`);
 }
