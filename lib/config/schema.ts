@@ -101,7 +101,8 @@ const httpUrl: Check<string> = (s) => {
   } catch {
     // not a URL at all: same message as a wrong scheme
   }
-  return protocol === "http:" || protocol === "https:" ? ok(s) : fail("must be an http:// or https:// URL");
+  // The scheme lower-cased: @upstash/redis checks the URL case-sensitively and would throw at startup.
+  return protocol === "http:" || protocol === "https:" ? ok(s.replace(/^https?/i, (scheme) => scheme.toLowerCase())) : fail("must be an http:// or https:// URL");
 };
 
 // RFC 6750 §2.1 b64token charset: a secret outside it could never match an `Authorization: Bearer` header
