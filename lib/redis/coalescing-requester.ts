@@ -34,11 +34,22 @@ export interface CoalescingOptions {
 
 type PipelineReply = UpstashResponse<unknown>[];
 
+interface Slot {
+  readonly expires: number;
+}
+
+interface Turn {
+  readonly batch: Waiting[];
+  readonly slot: Slot;
+}
+
 interface Waiting {
   readonly commands: unknown[][];
   readonly chars: number;
   resolve(replies: PipelineReply): void;
   reject(error: unknown): void;
+  /** Makes this caller the sender of `batch` (itself first) on a taken slot; see `request`. */
+  lead(turn: Turn): void;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -46,9 +57,17 @@ export class CoalescingRequester implements Requester {
   readonly #inner: Requester;
   readonly #options: CoalescingOptions;
   readonly #queue: Waiting[] = [];
-  #inFlight = 0;
+  /**
+   * When each HTTP request out expires. A slot is freed when its request settles, or at the latest
+   * `timeoutMs` (+ slack) after it started: on workerd a fetch whose request has ended may never
+   * settle, and a slot held forever would queue every later pipeline of the isolate.
+   */
+  readonly #slots = new Set<Slot>();
 
   constructor(inner: Requester, options: CoalescingOptions) {
+    if (!(options.maxInFlight >= 1 && options.maxCommands >= 1 && options.maxChars >= 1 && options.timeoutMs > 0)) {
+      throw new RangeError("coalescing: maxInFlight, maxCommands, maxChars and timeoutMs must be >= 1");
+    }
     this.#inner = inner;
     this.#options = options;
   }
@@ -70,30 +89,47 @@ export class CoalescingRequester implements Requester {
   request<TResult = unknown>(req: UpstashRequest): Promise<UpstashResponse<TResult>> {
     if (!isPlainPipeline(req)) return this.#inner.request<TResult>(req);
     const commands = req.body as unknown[][];
-    const chars = argumentChars(commands);
-    if (this.#inFlight < this.#options.maxInFlight && this.#queue.length === 0) {
-      return this.#send([commands]).then(([replies]) => replies as unknown as UpstashResponse<TResult>);
+    if (this.#queue.length === 0 && this.#hasFreeSlot()) {
+      return this.#transmit([commands], this.#takeSlot()).then(([replies]) => replies as unknown as UpstashResponse<TResult>);
     }
     return new Promise<PipelineReply>((resolve, reject) => {
+      // The joined request is sent by one of its own callers, from that caller's `.then` registered
+      // here: on workerd I/O belongs to the request that starts it and is cancelled when that request
+      // ends, so it must never be started by whichever request happened to free the slot.
+      let lead!: (turn: Turn) => void;
+      void new Promise<Turn>((r) => (lead = r)).then((turn) => this.#sendBatch(turn));
       const waiting: Waiting = {
         commands,
-        chars,
+        chars: argumentChars(commands),
         resolve,
         reject,
+        lead,
         // Fires while queued or while riding a joined request; a settled promise ignores it.
         timer: setTimeout(() => {
           const at = this.#queue.indexOf(waiting);
           if (at !== -1) this.#queue.splice(at, 1);
-          reject(new DOMException(`no reply within ${this.#options.timeoutMs} ms (joined with other callers' pipelines)`, "TimeoutError"));
+          reject(new DOMException(`no reply within ${this.#options.timeoutMs} ms (queued behind other Redis requests)`, "TimeoutError"));
         }, this.#options.timeoutMs),
       };
       this.#queue.push(waiting);
+      this.#drain();
     }) as unknown as Promise<UpstashResponse<TResult>>;
   }
 
-  /** Sends these pipelines as one HTTP request; resolves with each one's replies. */
-  async #send(pipelines: unknown[][][]): Promise<PipelineReply[]> {
-    this.#inFlight++;
+  #hasFreeSlot(): boolean {
+    const now = Date.now();
+    for (const slot of this.#slots) if (slot.expires <= now) this.#slots.delete(slot);
+    return this.#slots.size < this.#options.maxInFlight;
+  }
+
+  #takeSlot(): Slot {
+    const slot = { expires: Date.now() + this.#options.timeoutMs + SLOT_SLACK_MS };
+    this.#slots.add(slot);
+    return slot;
+  }
+
+  /** Sends these pipelines as one HTTP request on a taken slot; resolves with each one's replies. */
+  async #transmit(pipelines: unknown[][][], slot: Slot): Promise<PipelineReply[]> {
     try {
       const body = pipelines.length === 1 ? pipelines[0]! : pipelines.flat();
       const replies = (await this.#inner.request({ path: ["pipeline"], body }).catch((error: unknown) => {
@@ -110,14 +146,25 @@ export class CoalescingRequester implements Requester {
       }
       return out;
     } finally {
-      this.#inFlight--;
+      this.#slots.delete(slot);
       this.#drain();
     }
   }
 
-  /** Sends what queued while every slot was busy, as few joined requests as the caps allow. */
+  /** Runs in the leader's own continuation (see `request`). */
+  #sendBatch({ batch, slot }: Turn): void {
+    this.#transmit(
+      batch.map((w) => w.commands),
+      slot,
+    ).then(
+      (replies) => batch.forEach((w, i) => (clearTimeout(w.timer), w.resolve(replies[i]!))),
+      (error: unknown) => batch.forEach((w) => (clearTimeout(w.timer), w.reject(error))),
+    );
+  }
+
+  /** Hands what queued while every slot was busy to senders, as few joined requests as the caps allow. */
   #drain(): void {
-    while (this.#queue.length > 0 && this.#inFlight < this.#options.maxInFlight) {
+    while (this.#queue.length > 0 && this.#hasFreeSlot()) {
       const batch: Waiting[] = [];
       let commands = 0;
       let chars = 0;
@@ -131,13 +178,13 @@ export class CoalescingRequester implements Requester {
         commands += next.commands.length;
         chars += next.chars;
       }
-      this.#send(batch.map((w) => w.commands)).then(
-        (replies) => batch.forEach((w, i) => (clearTimeout(w.timer), w.resolve(replies[i]!))),
-        (error: unknown) => batch.forEach((w) => (clearTimeout(w.timer), w.reject(error))),
-      );
+      batch[0]!.lead({ batch, slot: this.#takeSlot() });
     }
   }
 }
+
+/** How long past its callers' budget a request that never settled keeps its slot. */
+const SLOT_SLACK_MS = 100;
 
 function isPlainPipeline(req: UpstashRequest): boolean {
   return req.path?.length === 1 && req.path[0] === "pipeline" && !req.headers && !req.onMessage && Array.isArray(req.body);
