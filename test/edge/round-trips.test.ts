@@ -149,17 +149,16 @@ describe("gates(): HTTP requests (and Redis commands) per gated request", () => 
 });
 
 describe("gates() with REDIS_COALESCE_IN_FLIGHT=1: concurrent requests share HTTP requests", () => {
-  // msw only holds the first request to Redis for 150 ms (latency injection), so the others provably
-  // arrive while it is out; everything passes through to the private upstash-local unchanged.
-  let holdNext = false;
+  // msw only holds the first request to Redis until every other request has started (latency
+  // injection), so they provably arrive while it is out; everything passes through unchanged.
+  let hold: Promise<void> | null = null;
   const msw = setupServer();
   beforeAll(() => {
     msw.use(
       http.post(`${server.url}/*`, async () => {
-        if (holdNext) {
-          holdNext = false;
-          await delay(150); // well inside RATE_LIMIT_TIMEOUT_MS (300): past it the limit fails open
-        }
+        const held = hold;
+        hold = null;
+        if (held) await held;
         return passthrough();
       }),
     );
@@ -167,26 +166,29 @@ describe("gates() with REDIS_COALESCE_IN_FLIGHT=1: concurrent requests share HTT
   });
   afterAll(() => msw.close());
 
-  it("40 cache HITs from 40 clients, arriving while one request is out: 2 HTTP requests, every answer its own", async () => {
-    const joined = createTestKit({ url: server.url, token: server.token, env: { TRUST_PROXY: "true", REDIS_COALESCE_IN_FLIGHT: "1" } });
+  it("40 cache HITs of 40 items from 40 clients, arriving while one request is out: 2 HTTP requests, every answer its own", async () => {
+    // Budgets far above the hold, so no answer turns degraded on a slow runner.
+    const env = { TRUST_PROXY: "true", REDIS_COALESCE_IN_FLIGHT: "1", RATE_LIMIT_TIMEOUT_MS: "10000", REDIS_COMMAND_TIMEOUT_MS: "10000" };
+    const joined = createTestKit({ url: server.url, token: server.token, env });
     const joinedApp = createApp(joined, { basePath: BASE, routes });
     joinedApp.get("/things/:id", (c) => c.json({ id: c.req.param("id") }));
-    const path = `${BASE}/things/${crypto.randomUUID()}`;
-    expect((await joinedApp.request(path, { headers: { "x-forwarded-for": freshIp() } })).headers.get("x-cache")).toBe("MISS");
+    const ids = Array.from({ length: 40 }, (_, i) => `joined-${i}-${crypto.randomUUID()}`);
+    for (const id of ids) expect((await joinedApp.request(`${BASE}/things/${id}`, { headers: { "x-forwarded-for": freshIp() } })).headers.get("x-cache")).toBe("MISS");
 
     const before = server.local.stats();
-    holdNext = true;
+    let release!: () => void;
+    hold = new Promise<void>((r) => (release = r));
     const started: Promise<Response>[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (const id of ids) {
       // One macrotask per request, as separate incoming requests are served.
-      started.push(Promise.resolve(joinedApp.request(path, { headers: { "x-forwarded-for": freshIp() } })));
+      started.push(Promise.resolve(joinedApp.request(`${BASE}/things/${id}`, { headers: { "x-forwarded-for": freshIp() } })));
       await new Promise((r) => setImmediate(r));
     }
+    release();
     const answers = await Promise.all(started);
     const after = server.local.stats();
-    expect(answers.map((a) => [a.status, a.headers.get("x-cache"), a.headers.get("ratelimit")?.replace(/;t=\d+$/, "")])).toEqual(
-      Array.from({ length: 40 }, () => [200, "HIT", '"reads";r=99']),
-    );
+    const seen = await Promise.all(answers.map(async (a) => [a.status, a.headers.get("x-cache"), a.headers.get("ratelimit")?.replace(/;t=\d+$/, ""), ((await a.json()) as { id: string }).id]));
+    expect(seen).toEqual(ids.map((id) => [200, "HIT", '"reads";r=99', id]));
     // The held one, then the 39 that queued behind it as one /pipeline: limit + lookup each.
     expect(after.httpRequests - before.httpRequests).toBe(2);
     expect(after.redisCommands - before.redisCommands).toBe(80);

@@ -15,10 +15,20 @@ let redisServer: SpawnedRedis;
 let local: UpstashLocal;
 const token = `t-${randomBytes(8).toString("hex")}`;
 
-/** Per request, in arrival order: what msw does with it (default: pass it through untouched). */
-let plan: Array<"slow" | "fail" | "pass"> = [];
+/**
+ * Per request, in arrival order, what msw does with it (default: pass it through untouched):
+ * "hold" = until `callers()` has started every caller; "slow" = `slowMs` late; "fail" = a 503.
+ */
+let plan: Array<"hold" | "slow" | "fail" | "pass"> = [];
 let slowMs = 300;
+let held = deferred();
 const msw = setupServer();
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 beforeAll(async () => {
   redisServer = await spawnRedisServer();
@@ -28,6 +38,7 @@ beforeAll(async () => {
       const step = plan.shift() ?? "pass";
       if (step === "fail") return HttpResponse.json({ error: "injected 503" }, { status: 503 });
       if (step === "slow") await delay(slowMs);
+      if (step === "hold") await held.promise;
       return passthrough();
     }),
   );
@@ -36,6 +47,8 @@ beforeAll(async () => {
 afterEach(() => {
   plan = [];
   slowMs = 300;
+  held.resolve();
+  held = deferred();
 });
 afterAll(async () => {
   msw.close();
@@ -55,6 +68,7 @@ async function callers<T>(n: number, call: (i: number) => Promise<T>): Promise<P
     started.push(call(i));
     await nextTick();
   }
+  held.resolve();
   return Promise.allSettled(started);
 }
 
@@ -70,9 +84,9 @@ describe("an idle client", () => {
 describe("a busy client", () => {
   it("sends the pipelines that arrived while its one request was out as ONE request, each caller getting its own replies", async () => {
     const redis = client();
-    plan = ["slow"];
+    plan = ["hold"];
     const before = local.stats();
-    // Each caller's two commands share its own pipeline (auto-pipelining, same tick).
+    // Each caller sends two pipelines (the client pipelines reads apart from writes): SET, then GET.
     const results = await callers(20, (i) => {
       const k = key(`busy-${i}`);
       return Promise.all([redis.set(k, i), redis.get<number>(k)]);
@@ -86,7 +100,7 @@ describe("a busy client", () => {
 
   it("splits what queued into requests of at most maxCommands commands / maxChars characters", async () => {
     const byCommands = client(2000, { maxCommands: 10, maxChars: 1 << 18 });
-    plan = ["slow"];
+    plan = ["hold"];
     let before = local.stats();
     // 1 held + 20 queued pipelines of 2 commands (both writes: the client pipelines reads apart from
     // writes): 40 commands in requests of 10 at most.
@@ -94,7 +108,7 @@ describe("a busy client", () => {
     expect(local.stats().httpRequests - before.httpRequests).toBe(1 + 4);
 
     const byChars = client(2000, { maxCommands: 256, maxChars: 2_000 });
-    plan = ["slow"];
+    plan = ["hold"];
     before = local.stats();
     // 1 held + 6 queued values of 900 characters: two fit under 2,000, so three joined requests.
     const big = "x".repeat(900);
@@ -107,7 +121,7 @@ describe("a busy client", () => {
     const redis = client();
     const text = key("text");
     await redis.set(text, "not a number");
-    plan = ["slow"];
+    plan = ["hold"];
     const results = await callers(4, (i) => (i === 2 ? redis.incr(text) : redis.incr(key(`ok-${i}`))));
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
     expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/not an integer/);
@@ -115,7 +129,7 @@ describe("a busy client", () => {
 
   it("fails every caller of a joined request the transport failed, and the next request goes through", async () => {
     const redis = client();
-    plan = ["slow", "fail"];
+    plan = ["hold", "fail"];
     const results = await callers(5, (i) => redis.set(key(`fail-${i}`), i));
     expect(results[0]!.status).toBe("fulfilled");
     for (const r of results.slice(1)) expect(r).toMatchObject({ status: "rejected", reason: expect.objectContaining({ name: "UpstashError", message: expect.stringMatching(/injected 503/) }) });
@@ -125,10 +139,10 @@ describe("a busy client", () => {
   });
 
   it("counts the wait against the caller's budget: a queued caller times out on time, not a budget later", async () => {
-    // 400 ms per request, 300 ms budget. The first times out at 300 ms; without the queued caller's
-    // own deadline it would be sent then, with a fresh 300 ms, and fail at ~600 ms.
-    const redis = client(300);
-    slowMs = 400;
+    // 1 s per request, 400 ms budget. The first times out at 400 ms; without the queued caller's
+    // own deadline it would be sent then, with a fresh 400 ms, and fail at ~800 ms.
+    const redis = client(400);
+    slowMs = 1000;
     plan = ["slow", "slow"];
     const first = redis.get(key("slow-1"));
     await nextTick();
@@ -136,19 +150,20 @@ describe("a busy client", () => {
     const second = redis.get(key("slow-2"));
     await expect(first).rejects.toMatchObject({ name: "TimeoutError" });
     await expect(second).rejects.toMatchObject({ name: "TimeoutError" });
-    expect(performance.now() - queuedAt).toBeLessThan(500);
+    expect(performance.now() - queuedAt).toBeLessThan(700);
   });
 
   it("never holds a transaction back: /multi-exec goes out at once, on its own", async () => {
     const redis = client();
-    plan = ["slow"];
+    plan = ["hold"];
     const before = local.stats();
-    const held = redis.set(key("held"), 1);
+    const first = redis.set(key("held"), 1);
     await nextTick();
-    const tx = redis.multi().set(key("tx"), 1).get(key("tx"));
-    const order: string[] = [];
-    await Promise.all([held.then(() => order.push("held")), tx.exec().then(() => order.push("tx"))]);
-    expect(order).toEqual(["tx", "held"]);
+    // Resolves while the pipeline is still held: queued behind it, it would wait forever.
+    const k = key("tx");
+    await expect(redis.multi().set(k, 1).get(k).exec()).resolves.toEqual(["OK", 1]);
     expect(local.stats().transactions - before.transactions).toBe(1);
+    held.resolve();
+    await expect(first).resolves.toBe("OK");
   });
 });
