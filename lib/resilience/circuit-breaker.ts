@@ -30,8 +30,13 @@ export interface CircuitBreaker {
   retryAfterMs(): number;
   /** Redis answered (a reply, even an error reply): closes the circuit and resets the count. */
   onSuccess(): void;
-  /** Redis did not answer (timeout, transport failure): counts, opens or re-opens. */
-  onFailure(): void;
+  /**
+   * Redis did not answer (timeout, transport failure): counts, opens or re-opens. `cause`, when an
+   * object, is counted once however many callers report it: a request that joined several callers'
+   * pipelines (lib/redis/coalescing-requester.ts) fails them all with the same error object, and one
+   * failed HTTP request must not open the circuit alone.
+   */
+  onFailure(cause?: unknown): void;
 }
 
 /**
@@ -50,6 +55,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   let failures = 0;
   let openedAt = 0;
   let trialStartedAt: number | undefined;
+  const counted = new WeakSet<object>();
 
   function openRemainingMs(now: number): number {
     return Math.max(0, openedAt + cooldownMs - now);
@@ -105,7 +111,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       transition("closed", now);
     },
 
-    onFailure() {
+    onFailure(cause) {
+      if (typeof cause === "object" && cause !== null) {
+        if (counted.has(cause)) return;
+        counted.add(cause);
+      }
       const now = clock.now();
       const state = refresh(now);
       failures += 1;

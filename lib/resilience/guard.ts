@@ -108,7 +108,7 @@ export async function guard<T>(operation: GuardOperation<T>, options: GuardOptio
         context: { operation: name, replyCode: code },
       });
     }
-    breaker?.onFailure();
+    breaker?.onFailure(err);
     return degrade(options, kind === "timeout" ? "timeout" : "redis-error", err, startedAt, breaker);
   }
 }

@@ -8,6 +8,7 @@ import { delay, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "@/lib/redis";
+import { createTestKit } from "../../setup/kit";
 import { spawnRedisServer, type SpawnedRedis } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "@/tools/upstash-local/server";
 
@@ -136,6 +137,17 @@ describe("a busy client", () => {
     // The client would append the joined body (everyone's keys and values) to each caller's message.
     for (const r of results.slice(1)) expect(String((r as PromiseRejectedResult).reason.message)).not.toMatch(/coalesce:/);
     await expect(redis.set(key("after"), 1)).resolves.toBe("OK");
+  });
+
+  it("one failed joined request is one failure for the circuit breaker, not one per caller", async () => {
+    const kit = createTestKit({ url: local.url, token, env: { REDIS_COALESCE_IN_FLIGHT: "1", REDIS_BREAKER_THRESHOLD: "2" } });
+    const cache = kit.cache.withNamespace("joined-breaker");
+    plan = ["hold", "fail"];
+    // The held request is a bare client call (no guard, so no success to reset the count); the four
+    // cache reads queued behind it fail together, from one 503 (degraded reads, fail-open).
+    const reads = await callers<unknown>(5, (i) => (i === 0 ? kit.redis!.set(key("breaker-held"), 1) : cache.lookup(`k-${i}`)));
+    expect(reads.map((r) => (r.status !== "fulfilled" ? "threw" : typeof r.value === "string" ? r.value : ((r.value as { degraded?: string }).degraded ?? "ok")))).toEqual(["OK", "redis-error", "redis-error", "redis-error", "redis-error"]);
+    expect(kit.breaker?.state()).toBe("closed");
   });
 
   it("counts the wait against the caller's budget: a queued caller times out on time, not a budget later", async () => {

@@ -34,6 +34,15 @@ describe("createCircuitBreaker", () => {
     expect(events).toEqual([{ type: "redis.breaker", previous: "closed", state: "open", consecutiveFailures: 3, retryAfterMs: 1000 }]);
   });
 
+  it("counts one failure once, however many callers report the same error object", () => {
+    const { breaker } = setup(2);
+    const joined = new TypeError("fetch failed"); // one HTTP request that carried five callers
+    for (let i = 0; i < 5; i++) breaker.onFailure(joined);
+    expect(breaker.state()).toBe("closed");
+    breaker.onFailure(new TypeError("fetch failed"));
+    expect(breaker.state()).toBe("open");
+  });
+
   it("a success resets the consecutive count", () => {
     const { breaker } = setup(3);
     breaker.onFailure();
