@@ -5,7 +5,7 @@
 import type { Redis } from "@upstash/redis";
 import type { KitConfig } from "./config";
 import { createKeys, type Keys } from "./keys";
-import { createRedis } from "./redis";
+import { createRedis, JOIN_CAPS } from "./redis";
 import { createCircuitBreaker, type CircuitBreaker } from "./resilience";
 import { systemClock, type Clock } from "./clock";
 import { createCache, type Cache } from "./cache/cache";
@@ -56,7 +56,7 @@ export function createKit(config: KitConfig, deps: KitDeps = {}): Kit {
             token: config.redis.token,
             commandTimeoutMs: config.redisCommandTimeoutMs,
             retries: config.redisRetries,
-            coalesce: config.redisCoalesceInFlight === 0 ? false : { maxInFlight: config.redisCoalesceInFlight, maxCommands: 256, maxChars: 256 * 1024 },
+            coalesce: config.redisCoalesceInFlight === 0 ? false : { maxInFlight: config.redisCoalesceInFlight, ...JOIN_CAPS },
           })
         : null;
   const breaker = config.breaker

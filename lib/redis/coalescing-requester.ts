@@ -16,10 +16,22 @@
  *
  * Semantics are those of one Upstash pipeline: commands run in order, not atomically — exactly what
  * two separate pipelines sent back to back would do. A transport failure fails every caller in the
- * batch (each then applies its own fail policy). A caller never waits longer than `timeoutMs` in
- * total: queueing counts against the same budget as the request itself.
+ * batch (each then applies its own fail policy; the breaker counts it once). A caller never waits
+ * longer than `timeoutMs` in total: queueing counts against the same budget as the request itself.
+ * As with any request that timed out, a caller that gave up may still see its commands run later.
+ *
+ * Runtimes that bind I/O to a request (workerd): the joined request is sent from the continuation of
+ * one of its own callers, never by the request that freed the slot (which may end first and take
+ * its fetches down with it — test/e2e/joined-pipelines.test.ts), and slots expire after the budget.
  */
 import { errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
+
+/**
+ * The kit's caps on a joined request. Upstash's smallest request-size limit is 1 MB; 256 K characters
+ * of arguments is at most 768 KB of UTF-8 plus JSON framing, and a lone pipeline over the caps still
+ * goes out alone, as it would without joining.
+ */
+export const JOIN_CAPS = { maxCommands: 256, maxChars: 256 * 1024 } as const;
 
 export interface CoalescingOptions {
   /** HTTP requests out at once before pipelines start queueing. */

@@ -95,10 +95,11 @@ export function createRedis(options: CreateRedisOptions): Redis {
  * retries, encoding, timeouts).
  */
 class CoalescingRedis extends Redis {
-  readonly coalescing: CoalescingRequester;
   constructor(config: RedisConfigNodejs, options: CoalescingOptions) {
     super(config);
-    this.coalescing = new CoalescingRequester(this.client, options);
-    this.client = this.coalescing;
+    // `this` is the auto-pipelining Proxy the constructor returned: reads of `client` go through its
+    // trap (to its own pipeline's client: the same HttpClient in 1.39), writes land on the target,
+    // where `pipeline()` reads it for every pipeline it builds (test/lib/redis/coalescing-requester).
+    this.client = new CoalescingRequester(this.client, options);
   }
 }

@@ -3,6 +3,7 @@
  * Nothing here catches failures: that is `lib/resilience`'s `guard()`.
  */
 export { createRedis, retryBackoffMs, type CreateRedisOptions } from "./create-redis";
+export { JOIN_CAPS, type CoalescingOptions } from "./coalescing-requester";
 export type {
   Redis,
   ScriptRedis,
