@@ -10,6 +10,7 @@ import type { Kit } from "../kit";
 import type { MatchedRoute, RoutePolicy } from "../policy";
 import { bytesToBase64 } from "./codec";
 import type { RouteCachePolicy } from "./route-policy";
+import { toHex } from "../hex";
 
 /** Request header carrying a fill ticket from the gate to the route (and on background revalidations). */
 export const CACHE_FILL_HEADER = "x-edge-kit-cache-fill";
@@ -136,7 +137,5 @@ async function memoSha256Hex(text: string): Promise<string> {
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(new Uint8Array(digest));
 }

@@ -4,6 +4,7 @@
  * never shared and never pretends to be: reads served from it report `backend: "memory"`.
  */
 import { evaluateEntry, type CacheEnvelope, type EntryOutcome } from "./envelope";
+import { toHex } from "../hex";
 
 export interface MemoryStoreOptions {
   /** Most entries kept; the least recently used is evicted first. */
@@ -107,7 +108,7 @@ let tokenSequence = 0;
  * Starts with a letter so the client's JSON parsing never turns it into a number.
  */
 export function newToken(): string {
-  isolateNonce ??= hex(crypto.getRandomValues(new Uint8Array(12)));
+  isolateNonce ??= toHex(crypto.getRandomValues(new Uint8Array(12)));
   return `v${isolateNonce}${(++tokenSequence).toString(36)}`;
 }
 
@@ -128,11 +129,5 @@ export function newLeaseToken(): string {
     randomPoolOffset = 0;
   }
   const bytes = randomPool.subarray(randomPoolOffset, (randomPoolOffset += LEASE_TOKEN_BYTES));
-  return `l${hex(bytes)}`;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
+  return `l${toHex(bytes)}`;
 }

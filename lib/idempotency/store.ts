@@ -9,6 +9,7 @@ import { runScript, type IdempotencyRedis } from "../redis";
 import { guard, type CircuitBreaker, type DegradedReason, type EmitResilienceEvent } from "../resilience";
 import { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE } from "./scripts";
 import { decodeStoredResponse, type StoredResponse } from "./stored-response";
+import { toHex } from "../hex";
 
 /** What a claim found. */
 export type ClaimResult =
@@ -135,8 +136,5 @@ function asRecord(raw: unknown): StoredRecord | undefined {
 
 /** 128 random bits, base64url: unguessable, so only the claimer can complete or release. */
 function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }

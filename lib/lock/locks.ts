@@ -20,6 +20,7 @@ import type {
   LocksOptions,
   ReleaseResult,
 } from "./types";
+import { toHex } from "../hex";
 
 /** Shortest lease accepted: below this the lease ends before the answer that grants it arrives. */
 export const MIN_LEASE_MS = 10;
@@ -63,10 +64,7 @@ export function lockRuntime(kit: Kit, options: LocksOptions = {}): LockRuntime {
 }
 
 function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 function leaseMsOf(duration: Duration, what: string): number {

@@ -6,6 +6,7 @@
  */
 import type { Identity } from "../http";
 import type { ResolvedRateLimitPolicy } from "./policy";
+import { toHex } from "../hex";
 
 export type SubjectDimension = "ip" | "user";
 
@@ -54,8 +55,7 @@ export async function hashParts(...parts: string[]): Promise<string> {
   const known = memo.get(input);
   if (known !== undefined) return known;
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(input));
-  let hex = "";
-  for (const byte of new Uint8Array(digest, 0, 16)) hex += byte.toString(16).padStart(2, "0");
+  const hex = toHex(new Uint8Array(digest, 0, 16));
   if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
   memo.set(input, hex);
   return hex;

@@ -6,6 +6,7 @@
  */
 import { isNoScriptError } from "./error-reply";
 import type { ScriptRedis } from "./ports";
+import { toHex } from "../hex";
 
 /**
  * A Lua script and the SHA-1 of its exact source text. `TResult` is what the script returns after
@@ -76,7 +77,5 @@ export async function runScript<TResult>(
  */
 export async function scriptSha1(source: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return toHex(new Uint8Array(digest));
 }
