@@ -24,7 +24,8 @@
  * one of its own callers, never by the request that freed the slot (which may end first and take
  * its fetches down with it — test/e2e/joined-pipelines.test.ts), and slots expire after the budget.
  */
-import { errors, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
+import type { Requester, UpstashRequest, UpstashResponse } from "@upstash/redis";
+import { withoutCommandEcho } from "./error-reply";
 
 /**
  * The kit's caps on a joined request. Upstash's smallest request-size limit is 1 MB; 256 K characters
@@ -145,7 +146,8 @@ export class CoalescingRequester implements Requester {
     try {
       const body = pipelines.length === 1 ? pipelines[0]! : pipelines.flat();
       const replies = (await this.#inner.request({ path: ["pipeline"], body }).catch((error: unknown) => {
-        throw pipelines.length === 1 ? error : withoutOthersCommands(error, pipelines.length);
+        // A joined body holds other callers' keys and values: keep them out of this caller's error.
+        throw pipelines.length === 1 ? error : withoutCommandEcho(error, `(${pipelines.length} callers' pipelines joined; commands not shown)`);
       })) as unknown as PipelineReply;
       if (!Array.isArray(replies) || replies.length !== body.length) {
         throw new TypeError(`pipeline of ${body.length} commands answered with ${Array.isArray(replies) ? replies.length : typeof replies} replies`);
@@ -207,18 +209,4 @@ function argumentChars(commands: unknown[][]): number {
   let chars = 0;
   for (const command of commands) for (const arg of command) chars += typeof arg === "string" ? arg.length : 8;
   return chars;
-}
-
-const COMMAND_WAS = ", command was: ";
-
-/**
- * The client appends the whole request body to the message of a non-2xx failure. In a joined
- * request that body holds other callers' keys and values, which must not reach this caller's error
- * (and its logs); the Redis reply before the suffix is kept, so the error classifies the same.
- */
-function withoutOthersCommands(error: unknown, joined: number): unknown {
-  if (!(error instanceof Error) || error.name !== "UpstashError") return error;
-  const cut = error.message.indexOf(COMMAND_WAS);
-  if (cut === -1) return error;
-  return new errors.UpstashError(`${error.message.slice(0, cut)}${COMMAND_WAS}(${joined} callers' pipelines joined; commands not shown)`);
 }

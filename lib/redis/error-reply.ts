@@ -12,6 +12,8 @@
  *   (a Redis error on `/` is a 400; on `/pipeline` a non-2xx is a whole-request failure: 401, 500…)
  */
 
+import { errors } from "@upstash/redis";
+
 /** A Redis error reply, e.g. `{ code: "WRONGTYPE", text: "WRONGTYPE Operation against a key…" }`. */
 export interface RedisErrorReply {
   /** The reply's leading upper-case word (`ERR`, `WRONGTYPE`, `NOSCRIPT`, `NOPERM`, `LOADING`…). */
@@ -60,4 +62,17 @@ export function redisErrorReply(err: unknown): RedisErrorReply | undefined {
  */
 export function isNoScriptError(err: unknown): boolean {
   return redisErrorReply(err)?.code === "NOSCRIPT";
+}
+
+/**
+ * The same failure without the request body the client appends to a non-2xx message (`, command was:
+ * <json>`), replaced by `note`. A request that joined several callers' pipelines
+ * (coalescing-requester.ts) carries their keys and values, which must not reach another caller's
+ * error or logs; the reply before the suffix is kept, so `redisErrorReply` reads the same.
+ */
+export function withoutCommandEcho(err: unknown, note: string): unknown {
+  if (!isUpstashError(err) || err.name !== "UpstashError") return err;
+  const cut = err.message.indexOf(NON_2XX_SUFFIX);
+  if (cut === -1) return err;
+  return new errors.UpstashError(`${err.message.slice(0, cut)}${NON_2XX_SUFFIX}${note}`);
 }
