@@ -6,8 +6,7 @@
  * with joining past 1 in flight: every answer must be a clean HIT (no degraded header), and fewer
  * HTTP requests than gated requests must have reached Redis. The same load on Node for comparison.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { e2ePrefix, startNodeServer, startWorkerd, type RunningServer } from "./support/servers";
 import { readWranglerToml } from "./support/wrangler-toml";
 

@@ -7,7 +7,7 @@
  * "critical" = requests the answer waited for; "total" = everything the request caused, including
  * work handed to executionCtx.waitUntil and the after-handler settle/store.
  */
-import { delay, http, passthrough } from "msw";
+import { http, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
