@@ -11,6 +11,7 @@ import type { MatchedRoute, RoutePolicy } from "../policy";
 import { bytesToBase64 } from "./codec";
 import type { RouteCachePolicy } from "./route-policy";
 import { toHex } from "../hex";
+import { memoizeRecent } from "../lru-memo";
 
 /** Request header carrying a fill ticket from the gate to the route (and on background revalidations). */
 export const CACHE_FILL_HEADER = "x-edge-kit-cache-fill";
@@ -122,18 +123,8 @@ function isStorable(response: Response, target: ResponseCacheTarget, method: str
   return true;
 }
 
-/** Recent shared-entry keys (issue 10): hot URLs skip the asynchronous digest. A memo of a pure function. */
-const keyMemo = new Map<string, string>();
-const KEY_MEMO_SIZE = 5_000;
-
-async function memoSha256Hex(text: string): Promise<string> {
-  const known = keyMemo.get(text);
-  if (known !== undefined) return known;
-  const hex = await sha256Hex(text);
-  if (keyMemo.size >= KEY_MEMO_SIZE) keyMemo.delete(keyMemo.keys().next().value!);
-  keyMemo.set(text, hex);
-  return hex;
-}
+/** Recent shared-entry keys (issue 10): hot URLs skip the asynchronous digest. */
+const memoSha256Hex = memoizeRecent(sha256Hex, 5_000);
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
