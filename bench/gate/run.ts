@@ -4,6 +4,8 @@
  *
  *   (a) GET  /bench/plain      a plain route, no kit (outside middleware.ts's /api matcher), no Redis
  *   (a′) GET /api/bench/plain  the same route behind middleware.ts with no gates: Next's middleware cost alone
+ *   (a+1) GET /bench/one-fetch the plain route plus ONE raw fetch to Redis (a PING): the floor of any design that
+ *                              makes one round trip per request, which the kit's gated read is also measured against
  *   (b) POST /bench/naive      the naive composition: @upstash/ratelimit → cache GET → idempotency SET NX, awaited in turn
  *   (c) GET  /api/items/hot    the kit's gated read: middleware.ts runs rate limit + cache lookup (1 round trip), HIT
  *   (c, Hono) GET /api/edge/items/hot   the same read through the Hono app's gates() middleware (Node route, no edge sandbox)
@@ -118,6 +120,7 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   const scenarios: Array<{ name: string; shot: () => Shot; server?: Server }> = [
     { name: "(a) plain route, no kit", shot: () => ({ method: "GET", path: "/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
     { name: "(a′) plain route behind middleware.ts, no gates", shot: () => ({ method: "GET", path: "/api/bench/plain", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
+    { name: "(a+1) plain route + one raw fetch to Redis (PING), no kit", shot: () => ({ method: "GET", path: "/bench/one-fetch", headers: { "x-forwarded-for": freshIp() }, ok: (s) => s === 200 }) },
     {
       name: "(b) naive: limit → GET → SET NX",
       shot: () => ({ method: "POST", path: "/bench/naive", headers: { ...json, "x-forwarded-for": freshIp(), "idempotency-key": randomUUID() }, body: order, ok: (s) => s === 201 }),
@@ -209,6 +212,9 @@ async function report(origin: string, pids: { app: number | undefined; redisSide
   console.log("app CPU = the next start process tree; Redis-side CPU = upstash-local + redis-server, which share these cores here (hosted Upstash would not).");
   const ratio = (prefix: string) => (rows.find((r) => r.name.startsWith(prefix))!.rps / base).toFixed(2);
   console.log(`\nb/a = ${ratio("(b)")}   c/a = ${ratio("(c)")} (target ≥ 0.85)   c(Hono)/a = ${ratio("(c, Hono)")}   a′/a = ${ratio("(a′)")}   c′/a = ${ratio("(c′)")}`);
+  // The ceiling of c/a on this machine: no request that makes a round trip to Redis can beat (a+1).
+  const rps = (prefix: string) => rows.find((r) => r.name.startsWith(prefix))!.rps;
+  console.log(`one round trip at best (a+1)/a = ${ratio("(a+1)")}   c/(a+1) = ${(rps("(c)") / rps("(a+1)")).toFixed(2)}   c(Hono)/(a+1) = ${(rps("(c, Hono)") / rps("(a+1)")).toFixed(2)}   c/a′ = ${(rps("(c)") / rps("(a′)")).toFixed(2)}`);
   if (proxy) console.log(`proxy.ts: a′/a = ${ratio("(a′, proxy.ts)")}   c/a = ${ratio("(c, proxy.ts)")}`);
   if (coalescing) console.log(`REDIS_COALESCE_IN_FLIGHT=${args.coalesce}: c/a = ${ratio(`(c) kit gate, cached read (HIT), ${joinedLabel}`)}   c(Hono)/a = ${ratio(`(c, Hono) kit gates() middleware, cached read (HIT), ${joinedLabel}`)}`);
   const load = (await import("node:os")).loadavg();

@@ -111,6 +111,19 @@ describe("Node-runtime routes (Next only)", () => {
     expect(await text.text()).toMatch(/^# (HELP|TYPE) /m);
   });
 
+  it("benchmark fixtures answer 404 without EDGE_KIT_BENCH=1: no deployment exposes their ungated Redis calls", async () => {
+    const fixtures: Array<[method: string, path: string]> = [
+      ["GET", "/bench/plain"],
+      ["GET", "/bench/one-fetch"],
+      ["POST", "/bench/naive"],
+      ["GET", "/api/bench/plain"],
+    ];
+    for (const [method, path] of fixtures) {
+      const res = await fetch(`${servers.next!.url}${path}`, { method, headers: { "idempotency-key": "fixture-probe-1" }, body: method === "POST" ? "{}" : undefined });
+      expect(`${method} ${path} → ${res.status}`).toBe(`${method} ${path} → 404`);
+    }
+  });
+
   it("/api/queue/consume (vercel.json cron): 401 without CRON_SECRET, 200 with Vercel's Bearer header", async () => {
     const { cronSecret } = inject("e2eBuild");
     expect((await get("/api/queue/consume")).status).toBe(401);
