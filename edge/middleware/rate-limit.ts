@@ -4,6 +4,7 @@
  * runtime's `executionCtx.waitUntil` where there is one (workerd, Vercel); on Node it simply runs.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { INTERNAL_REQUEST_HEADER, isInternalRequest } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
 import { checkRateLimit, decisionHeaders, refusalResponse, type RouteRateLimit } from "../../lib/ratelimit";
 import type { AppEnv } from "../env";
@@ -37,7 +38,8 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): MiddlewareH
     if (!kit) throw new Error("rateLimit(): c.var.kit is not set; mount it in an app built by createApp(kit)");
     const route = c.get("route");
     const policies = options.policies ?? (route?.policy.rateLimit || undefined);
-    if (!policies) return next();
+    // The kit's own background revalidation is not client traffic: never charged (lib/gate/internal-request.ts).
+    if (!policies || (c.req.raw.headers.has(INTERNAL_REQUEST_HEADER) && (await isInternalRequest(kit, c.req.raw)))) return next();
 
     const identity = await resolveIdentity(c.req.raw, {
       trustProxy: kit.config.trustProxy,

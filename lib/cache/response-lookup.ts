@@ -7,6 +7,7 @@
  * revalidation of a STALE hit); `discard` gives the lease back when an earlier gate refused the request.
  */
 import { deferIncrements } from "../gate/deferred-counts";
+import { signInternalRequest } from "../gate/internal-request";
 import type { Kit } from "../kit";
 import { base64ToBytes } from "./codec";
 import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, type ResponseCacheDecision, type ResponseCacheTarget, type ResponseSnapshot } from "./http-cache";
@@ -100,7 +101,8 @@ async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarge
   headers.set(CACHE_FILL_HEADER, ticket);
   let response: Response;
   try {
-    response = await dispatch(new Request(request.url, { method: "GET", headers }));
+    // Signed: the gates let it through without charging anyone's rate limit (lib/gate/internal-request.ts).
+    response = await dispatch(await signInternalRequest(kit, new Request(request.url, { method: "GET", headers })));
   } catch (err) {
     // Nobody will store: free the lease now rather than make the next STALE reader wait for it to lapse.
     await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);

@@ -5,7 +5,7 @@
  * `prepare` — a repeat offender is refused there, before any Redis call, and the gates after this one
  * send nothing either (0 requests). Otherwise the limiter calls go out in the shared batch.
  */
-import { defineGate, type GateOutcome } from "../gate";
+import { defineGate, INTERNAL_REQUEST_HEADER, isInternalRequest, type GateOutcome } from "../gate";
 import { prepareRateLimit } from "./check";
 import { decisionHeaders, refusalResponse } from "./responses";
 import type { RouteRateLimit } from "./settings";
@@ -19,6 +19,8 @@ import type { RateLimitDecision } from "./types";
 export const rateLimitGate = defineGate("rateLimitGate", async (ctx) => {
   const rateLimit = ctx.route.policy.rateLimit;
   if (!rateLimit) return { kind: "decided", outcome: { action: "continue" } };
+  // The kit's own background revalidation is not client traffic: never charged (lib/gate/internal-request.ts).
+  if (ctx.request.headers.has(INTERNAL_REQUEST_HEADER) && (await isInternalRequest(ctx.kit, ctx.request))) return { kind: "decided", outcome: { action: "continue" } };
   const prepared = await prepareRateLimit(ctx.kit, { identity: ctx.identity, routeName: ctx.route.name, rateLimit });
   const answer = (decision: RateLimitDecision): GateOutcome => {
     ctx.waitUntil(decision.pending);

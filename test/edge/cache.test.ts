@@ -8,6 +8,7 @@ import { createApp } from "@/edge/app";
 import { itemsStoreLoads } from "@/edge/example/items-store";
 import { routes } from "@/kit.config";
 import { defineRoutes } from "@/lib/policy";
+import { defineRateLimits } from "@/lib/ratelimit";
 import { startUpstashLocal, type UpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../setup/kit";
 import { upstashTarget } from "../setup/redis";
@@ -112,8 +113,9 @@ describe("GET /api/edge/items/:id with the app's policy table", () => {
 describe("per-route policies", () => {
   const kit = createTestKit();
   const slowCounter = { n: 0 };
-  function appWith(cache: NonNullable<Parameters<typeof defineRoutes>[0][number]["policy"]["cache"]>) {
-    const app = createApp(kit, { basePath: BASE, routes: defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `thing-${freshId()}`, policy: { cache } }]) });
+  type Policy = Parameters<typeof defineRoutes>[0][number]["policy"];
+  function appWith(cache: NonNullable<Policy["cache"]>, rateLimit?: Policy["rateLimit"]) {
+    const app = createApp(kit, { basePath: BASE, routes: defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `thing-${freshId()}`, policy: { cache, ...(rateLimit ? { rateLimit } : {}) } }]) });
     app.get("/thing", (c) => {
       slowCounter.n++;
       return c.json({ n: slowCounter.n, lang: c.req.header("accept-language") ?? null }, 200, { "set-x": "no", "content-language": "en" });
@@ -156,6 +158,28 @@ describe("per-route policies", () => {
     const fresh = await app.request(`${BASE}/thing`, {}, undefined, ctx);
     expect(fresh.headers.get("x-cache")).toBe("HIT");
     expect((await fresh.json()).n).toBeGreaterThan(first.n);
+  });
+
+  it("the background revalidation is the kit's own request: it is charged to no client's rate limit", async () => {
+    // 3 requests a minute: the client's MISS, its STALE and the HIT below. Were the revalidation charged
+    // as well (it used to be: a 2nd unit for the client's one request), it would take the 3rd unit —
+    // or be refused, leaving the entry stale — and the last request would be a 429.
+    const tiny = defineRateLimits({ policies: { tiny: { algorithm: "fixed-window", limit: 3, window: "60 s", identity: "ip" } } }).use("tiny");
+    const app = appWith({ ttl: "300 ms", staleWhileRevalidate: "1 m" }, tiny);
+    const background: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void background.push(p), passThroughOnException() {}, props: {} };
+    const first = await app.request(`${BASE}/thing`, {}, undefined, ctx);
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    const firstBody = await first.json();
+    await sleep(400);
+    const stale = await app.request(`${BASE}/thing`, {}, undefined, ctx);
+    expect(stale.headers.get("x-cache")).toBe("STALE");
+    await Promise.all(background);
+    const fresh = await app.request(`${BASE}/thing`, {}, undefined, ctx);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get("x-cache")).toBe("HIT");
+    expect(fresh.headers.get("ratelimit")).toMatch(/^"tiny";r=0;t=\d+$/);
+    expect((await fresh.json()).n).toBeGreaterThan(firstBody.n);
   });
 });
 
