@@ -19,7 +19,8 @@ describe("countKeysByFamily", () => {
   });
 
   it("counts every family exactly when the walk finishes within its page budget", async () => {
-    const counts = await countKeysByFamily(kit.redis!, kit.keys, { families: ["lock", "dedupe", "cache-stats", "session"] });
+    // A budget sized for the shared test database (see the scanKeys test below), not the default 10 × 1,000.
+    const counts = await countKeysByFamily(kit.redis!, kit.keys, { families: ["lock", "dedupe", "cache-stats", "session"], maxPages: 1_000 });
     expect(counts).toEqual([
       { family: "lock", count: 25, exact: true },
       { family: "dedupe", count: 3, exact: true },
