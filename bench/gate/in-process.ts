@@ -13,7 +13,6 @@
  * side (upstash-local + redis-server), from /proc. Clients from a pool of 5,000 IPs (TRUST_PROXY). Prints a
  * table, never asserts. Options: --runs 3 --seconds 5 --concurrency 16
  */
-import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createApp } from "../../edge/app";
@@ -21,6 +20,7 @@ import { routes } from "../../kit.config";
 import { loadConfig } from "../../lib/config";
 import { createKit } from "../../lib/kit";
 import { spawnRedisServer } from "../../tools/upstash-local/redis-server";
+import { startChild } from "../upstash-local/child";
 import { cpuMs } from "./cpu";
 
 const { values: args } = parseArgs({ options: { runs: { type: "string", default: "3" }, seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "16" } } });
@@ -28,11 +28,8 @@ const [RUNS, SECONDS, CONCURRENCY] = [Number(args.runs), Number(args.seconds), N
 
 const redisServer = await spawnRedisServer();
 const token = randomBytes(12).toString("hex");
-const upstash = fork(new URL("../upstash-local/server-process.ts", import.meta.url), ["upstash-local", token, redisServer.url], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-const url = await new Promise<string>((resolve, reject) => {
-  upstash.once("exit", (code) => reject(new Error(`upstash-local child exited early (code ${code})`)));
-  upstash.on("message", (m: { ready?: boolean; url?: string }) => m.ready && m.url && resolve(m.url));
-});
+const upstash = await startChild(["upstash-local", token, redisServer.url]);
+const url = upstash.url;
 
 function appFor(coalesce: string) {
   const env = { NODE_ENV: "production", UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token, TRUST_PROXY: "true", REDIS_COALESCE_IN_FLIGHT: coalesce };
@@ -102,7 +99,6 @@ try {
   for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${(r.rps / a).toFixed(2)} | ${(r.rps / floor).toFixed(2)} | ${r.cpu.toFixed(3)} | ${r.side.toFixed(3)} | ${r.unexpected} |`);
   console.log("Redis-side = upstash-local + redis-server, on the same cores here (a hosted Upstash would not be).");
 } finally {
-  upstash.send("close");
-  await new Promise((r) => upstash.once("exit", r));
+  await upstash.close();
   await redisServer.stop();
 }

@@ -25,11 +25,11 @@
  *
  * Options: --runs 3  --seconds 5  --concurrency 16  --no-build  --proxy  --coalesce 0
  */
-import { fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, spawnRedisServer } from "../../tools/upstash-local/redis-server";
+import { startChild } from "../upstash-local/child";
 import { cpuMs } from "./cpu";
 import { runLoad, type LoadResult, type Shot } from "./load";
 import { build, hasBuild, start, DIST_DIR } from "./next-server";
@@ -52,14 +52,8 @@ const IP_POOL = 5_000;
 
 const redisServer = await spawnRedisServer();
 const token = randomBytes(12).toString("hex");
-const upstash = fork(new URL("../upstash-local/server-process.ts", import.meta.url), ["upstash-local", token, redisServer.url], {
-  execArgv: ["--import", "tsx"],
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-});
-const upstashUrl = await new Promise<string>((resolve, reject) => {
-  upstash.once("exit", (code) => reject(new Error(`upstash-local child exited early (code ${code})`)));
-  upstash.on("message", (m: { ready?: boolean; url?: string }) => m.ready && m.url && resolve(m.url));
-});
+const upstash = await startChild(["upstash-local", token, redisServer.url]);
+const upstashUrl = upstash.url;
 
 const env = {
   UPSTASH_REDIS_REST_URL: upstashUrl,
@@ -84,8 +78,7 @@ try {
   await report(server.origin, { app: server.pid, redisSide: [upstash.pid, redisServer.pid] }, proxyServer, coalescingServer);
 } finally {
   await Promise.all([server?.stop(), proxyServer?.stop(), coalescingServer?.stop()]);
-  upstash.send("close");
-  await new Promise((r) => upstash.once("exit", r));
+  await upstash.close();
   await redisServer.stop();
 }
 

@@ -11,14 +11,14 @@
  *
  * Option: `--scale <x>` multiplies every operation count (default 1; the default run takes about 30 s).
  */
-import { fork, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { spawnRedisServer, type SpawnedRedis } from "../../tools/upstash-local/redis-server";
-import type { UpstashLocalStats } from "../../tools/upstash-local/server";
+import { startChild, type ChildServer } from "./child";
 
 const REPETITIONS = 3;
 const KEYS = 1_000;
@@ -123,43 +123,6 @@ async function runWorkload(workload: Workload): Promise<Row[]> {
     role: client.role,
     ratio: result.opsPerSec / direct,
   }));
-}
-
-interface ChildServer {
-  url: string;
-  /** Stops the child; returns upstash-local's counters (undefined for the floor server). */
-  close(): Promise<UpstashLocalStats | undefined>;
-}
-
-async function startChild(args: string[]): Promise<ChildServer> {
-  const child = fork(new URL("./server-process.ts", import.meta.url), args, {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`benchmark server child exited early (code ${code})`)));
-    child.on("message", (m: { ready?: boolean; url?: string }) => {
-      if (m.ready && m.url) resolve(m.url);
-    });
-  });
-  let closing: Promise<UpstashLocalStats | undefined> | undefined;
-  return {
-    url,
-    close: () =>
-      (closing ??= (async () => {
-        if (child.exitCode !== null) return undefined;
-        const stats = new Promise<UpstashLocalStats | undefined>((resolve) => {
-          child.on("message", (m: { closed?: boolean; stats?: UpstashLocalStats }) => m.closed && resolve(m.stats));
-          child.once("exit", () => resolve(undefined));
-        });
-        child.send("close");
-        const result = await stats;
-        await exited;
-        return result;
-      })()),
-  };
 }
 
 function redisServerVersion(): string {
