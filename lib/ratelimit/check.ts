@@ -2,7 +2,8 @@
  * `checkRateLimit()`: one decision for every policy a route applies, in ONE HTTP round trip.
  *
  * Order of the checks, cheapest first:
- * 1. deny list (static entries, and the isolate's copy of the shared list) — no Redis call;
+ * 1. deny list (static entries, and the isolate's copy of the shared list, even when a re-read is due)
+ *    against the whole identity (IP and user) — no Redis call on the request's path;
  * 2. this isolate's cache of denials and penalties — no Redis call (reference §5.4 "zero round trips");
  * 3. every limiter call (each policy × identity), the penalty lookups and a due deny-list re-read are
  *    issued in the same tick, so @upstash/redis auto-pipelining sends them as one `/pipeline` request.
@@ -12,7 +13,7 @@ import { KitError } from "../errors";
 import type { Identity } from "../http";
 import type { Kit } from "../kit";
 import { guard } from "../resilience";
-import { denyHash } from "./deny-list";
+import { denyCandidates, denyHash } from "./deny-list";
 import { limiterRegistry, type LimiterRegistry } from "./limiters";
 import type { ResolvedRateLimitPolicy } from "./policy";
 import type { RouteRateLimit } from "./settings";
@@ -52,17 +53,23 @@ export async function prepareRateLimit(kit: Kit, input: CheckRateLimitInput): Pr
   const registry = limiterRegistry(kit, input.rateLimit.settings);
   const { policies } = input.rateLimit;
   const subjects = await Promise.all(policies.map((p) => hashSubjects(p, input.identity, input.routeName)));
-  const everyone = uniqueSubjects(subjects.flat());
-  const denyHashes = registry.denyList.shared ? await Promise.all(everyone.map((s) => denyHash(s.dimension, s.value))) : [];
+  // The whole identity, not the policies' subjects: see denyCandidates (a signed-in caller keeps its IP).
+  const candidates = denyCandidates(input.identity);
+  const denyHashes = registry.denyList.shared ? await Promise.all(candidates.map((c) => denyHash(c.dimension, c.value))) : [];
   const now = kit.clock.now();
   const pending: Promise<unknown>[] = [];
   const finish = (decision: Omit<RateLimitDecision, "pending" | "decidedAt">) => finishDecision(registry, decision, now, pending);
 
-  const staticHit = registry.denyList.matchStatic(everyone);
+  const staticHit = registry.denyList.matchStatic(candidates);
   if (staticHit !== undefined) return { decided: finish(blocked(policies, staticHit.startsWith("ip:") ? "ip" : "user")) };
   const refreshDue = registry.denyList.refreshDue(now);
-  if (!refreshDue && registry.denyList.matchShared(denyHashes)) {
-    return { decided: finish(blocked(policies, sharedHitKind(registry, everyone, denyHashes))) };
+  if (registry.denyList.matchShared(denyHashes)) {
+    // The local copy first, even when a re-read is due: a listed identity is refused with no round trip
+    // on its path and no limiter debited. The due re-read still goes out, off the path (pending →
+    // waitUntil): only this way does an isolate that sees nothing but the listed client ever learn
+    // that the entry was removed (at most one interval and one request late).
+    if (refreshDue) pending.push(registry.denyList.refresh());
+    return { decided: finish(blocked(policies, sharedHitKind(registry, candidates, denyHashes))) };
   }
 
   if (registry.redis === null) {
@@ -84,7 +91,7 @@ export async function prepareRateLimit(kit: Kit, input: CheckRateLimitInput): Pr
       const [outcomes] = await Promise.all([Promise.all(runs), refresh]);
 
       if (refresh && registry.denyList.matchShared(denyHashes)) {
-        return finish(blocked(policies, sharedHitKind(registry, everyone, denyHashes)));
+        return finish(blocked(policies, sharedHitKind(registry, candidates, denyHashes)));
       }
       return finish(combine(outcomes, now));
     },
@@ -215,14 +222,8 @@ function cachedDenials(
   return hit ? outcomes : undefined;
 }
 
-function sharedHitKind(registry: LimiterRegistry, subjects: Array<Omit<Subject, "id">>, hashes: string[]): "ip" | "user" {
+function sharedHitKind(registry: LimiterRegistry, candidates: ReturnType<typeof denyCandidates>, hashes: string[]): "ip" | "user" {
   const index = hashes.findIndex((h) => registry.denyList.matchShared([h]));
-  return subjects[index]?.dimension ?? "ip";
-}
-
-function uniqueSubjects(all: Subject[]): Array<Omit<Subject, "id">> {
-  const seen = new Map<string, Omit<Subject, "id">>();
-  for (const s of all) seen.set(`${s.dimension}\u0000${s.value}`, { dimension: s.dimension, value: s.value });
-  return [...seen.values()];
+  return candidates[index]?.dimension ?? "ip";
 }
 

@@ -11,7 +11,7 @@
  *   per request and is scoped to one kit.
  */
 import type { Kit } from "../kit";
-import { normaliseIp } from "../http";
+import { normaliseIp, type Identity } from "../http";
 import { runScript } from "../redis";
 import { guard } from "../resilience";
 import { DENY_LIST_READ } from "./scripts";
@@ -47,6 +47,20 @@ export function parseDenyEntry(entry: string): { dimension: SubjectDimension; va
     if (ip) return { dimension: "ip", value: ip };
   }
   throw new RangeError(`deny-list entry "${entry}": expected "ip:<address>" or "user:<id>"`);
+}
+
+/**
+ * What the deny list is matched against: the WHOLE identity — the client IP whenever it is known and
+ * the user id whenever there is one — whatever the route's policies count. Policies decide whose
+ * budget a request spends (`user-or-ip` spends only the user's once signed in); a ban is about who is
+ * calling, so an `ip:` entry must still hold after the caller signs into any account, and a `user:`
+ * entry on a route whose policies count only IPs.
+ */
+export function denyCandidates(identity: Identity): Array<{ dimension: SubjectDimension; value: string }> {
+  const candidates: Array<{ dimension: SubjectDimension; value: string }> = [];
+  if (identity.ip !== null) candidates.push({ dimension: "ip", value: identity.ip });
+  if (identity.userId !== null) candidates.push({ dimension: "user", value: identity.userId });
+  return candidates;
 }
 
 /** The hash stored in the shared list for one identity. */

@@ -1,6 +1,7 @@
 /**
- * The Hono entry point: `createApp(kit, { routes })` registers `rateLimit()` for the whole route table;
- * `rateLimit({ policies })` applies explicit policies. Real @upstash/ratelimit against upstash-local.
+ * The Hono entry point: `createApp(kit, { routes })` registers `gates()` (rate limit → idempotency →
+ * cache, edge/app.ts) for the whole route table; the standalone `rateLimit({ policies })` applies
+ * explicit policies. Real @upstash/ratelimit against upstash-local.
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
@@ -30,7 +31,7 @@ const freshIp = () => `10.77.${Math.floor(++n / 250)}.${(n % 250) + 1}`;
 
 function build() {
   const kit = createTestKit({ env: { TRUST_PROXY: "true" } });
-  const app = createApp(kit, { basePath: "/api/edge", routes });
+  const app = createApp(kit, { basePath: "/api/edge", routes, resolveUser: (req) => req.headers.get("x-test-user") });
   app.get("/ping", (c) => c.json({ decision: c.var.rateLimit?.outcome, remaining: c.var.rateLimit?.policies[0]?.remaining }));
   app.post("/buy", (c) => c.json({ ok: true }, 201));
   app.get("/open", (c) => c.json({ decision: c.var.rateLimit ?? null }));
@@ -104,6 +105,12 @@ describe("rateLimit() from the route table", () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ type: RATE_LIMIT_PROBLEM_TYPES.denied, status: 403 });
     expect(res.headers.get("ratelimit")).toBeNull();
+  });
+
+  it("a deny-listed IP stays refused once the caller signs in (POST /buy counts only the user under `api`)", async () => {
+    const res = await get(build(), "/api/edge/buy", "203.0.113.66", { method: "POST", headers: { "x-test-user": "fresh-account" } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ type: RATE_LIMIT_PROBLEM_TYPES.denied, status: 403, detail: "This ip is denied." });
   });
 
   it("hands pending work to executionCtx.waitUntil when the runtime has one", async () => {
