@@ -45,6 +45,35 @@ describe("bad input on the Hono app", () => {
   });
 });
 
+describe("an oversized body without Content-Length (chunked)", () => {
+  it("POST /jobs: 413 problem+json after reading just past the 64 KiB cap, the rest never pulled", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new Uint8Array(16 * 1024).fill(0x20);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 64 * 1024 * 1024) return controller.close(); // 64 MiB if read to the end
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request("http://localhost/api/edge/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": "10.91.0.2" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const problem = await expectProblem(await app().request(request), 413);
+    expect(problem.title).toMatch(/too large/);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThanOrEqual(64 * 1024 + 3 * chunk.byteLength);
+  });
+});
+
 describe("queue consumer with Redis down", () => {
   it("answers 503 + Retry-After problem+json instead of throwing", async () => {
     const secret = `cron-${randomBytes(12).toString("hex")}`;
