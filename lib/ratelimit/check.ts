@@ -18,6 +18,7 @@ import { limiterRegistry, type LimiterRegistry } from "./limiters";
 import type { ResolvedRateLimitPolicy } from "./policy";
 import type { RouteRateLimit } from "./settings";
 import { hashSubjects, type Subject } from "./subjects";
+import { needsBucketRead, tokenBucketRetryAt, type StoredBucket } from "./token-bucket";
 import { blocked, combine, finishDecision, merge, type SubjectResult } from "./decision";
 import type { PolicyOutcome, RateLimitDecision, RateLimitDegradedReason } from "./types";
 
@@ -110,6 +111,7 @@ function runPolicy(
   const failPolicy = policy.failPolicy ?? kit.config.rateLimit.failPolicy;
   const limiters = subjects.map((s) => registry.limiter(policy, s.dimension));
   const penaltyKeys = subjects.map((s) => kit.keys.rateLimit(`${policy.name}.penalty`, s.id));
+  const readBucket = needsBucketRead(policy);
 
   const operation = () =>
     Promise.all(
@@ -118,7 +120,10 @@ function runPolicy(
         // GETEX (no options = GET) on purpose: @upstash/redis auto-pipelines read commands such as GET
         // into a separate HTTP request from write commands such as EVALSHA; GETEX rides with EVALSHA.
         const penalty = policy.penaltyMs > 0 ? redis.getex<number>(penaltyKeys[i]!) : Promise.resolve(null);
-        return Promise.all([limited, penalty]);
+        // Token bucket with cost > refillRate: the bucket's level, for a refusal's true retry time
+        // (token-bucket.ts). The library's read script is an EVALSHA too: same HTTP request.
+        const bucket: Promise<StoredBucket | null> = readBucket ? limiters[i]!.ratelimit.getRemaining(s.id) : Promise.resolve(null);
+        return Promise.all([limited, penalty, bucket]);
       }),
     );
   const common = { name: `ratelimit.${policy.name}`, timeoutMs: kit.config.rateLimit.timeoutMs, breaker: kit.breaker };
@@ -136,7 +141,7 @@ function runPolicy(
         if (failPolicy === "local") return localOutcome(registry, policy, subjects, now, reason);
         return { policy, success: true, source: "unmeasured", degraded: reason };
       }
-      const results = value.map(([response, penaltyUntil], i): SubjectResult => {
+      const results = value.map(([response, penaltyUntil, bucket], i): SubjectResult => {
         pending.push(response.pending);
         const cacheKey = `${limiters[i]!.prefix}:${subjects[i]!.id}`;
         if (typeof penaltyUntil === "number" && penaltyUntil > now) {
@@ -144,14 +149,20 @@ function runPolicy(
           return { success: false, remaining: 0, reset: penaltyUntil, source: "penalty" };
         }
         const source = response.reason === "cacheBlock" ? "cache" : "redis";
+        let reset = response.reset;
+        if (!response.success && source === "redis" && bucket) {
+          reset = tokenBucketRetryAt(policy, response.reset, bucket);
+          // Replaces the library's entry (the next refill, where Redis would refuse again).
+          cache.set(cacheKey, reset);
+        }
         if (!response.success && source === "redis" && policy.penaltyMs > 0) {
-          const until = now + policy.penaltyMs;
+          const until = Math.max(now + policy.penaltyMs, reset);
           // Mirrored in this isolate's cache (overriding the library's window-end entry): 0 calls until then.
           cache.set(cacheKey, until);
-          pending.push(writePenalty(registry, penaltyKeys[i]!, until, policy.penaltyMs));
+          pending.push(writePenalty(registry, penaltyKeys[i]!, until, until - now));
           return { success: false, remaining: 0, reset: until, source: "penalty" };
         }
-        return { success: response.success, remaining: response.remaining, reset: response.reset, source };
+        return { success: response.success, remaining: response.remaining, reset, source };
       });
       return merge(policy, results);
     },
