@@ -20,35 +20,45 @@ export interface ResolveIdentityOptions {
   remoteAddress?: string | null;
 }
 
+/**
+ * The first source that yields a valid address wins: with trustProxy, the rightmost x-forwarded-for
+ * entry, then x-real-ip; then the runtime's peer address. A source that is present but unparsable
+ * (nginx's "unknown", a mangled value) falls through to the next instead of giving up — a null IP
+ * puts the caller in the one bucket every unidentified client shares.
+ */
 export async function resolveIdentity(request: Request, options: ResolveIdentityOptions): Promise<Identity> {
-  const ip = options.trustProxy ? clientIpFromHeaders(request.headers) : null;
+  const ip = (options.trustProxy ? clientIpFromHeaders(request.headers) : null) ?? normaliseIp(options.remoteAddress ?? null);
   const userId = options.resolveUser ? await options.resolveUser(request) : null;
-  return { ip: normaliseIp(ip ?? options.remoteAddress ?? null), userId: userId || null };
+  return { ip, userId: userId || null };
 }
 
 /**
- * The client address as the nearest trusted proxy saw it: the RIGHTMOST x-forwarded-for entry, else
- * x-real-ip. Proxies append to x-forwarded-for (nginx `$proxy_add_x_forwarded_for`, AWS ALB,
- * Cloudflare), so every entry left of the last one is whatever the client chose to send — taking the
- * leftmost would let a client mint a fresh identity per request. Vercel overwrites the header with the
- * client address alone, so the rightmost entry is right there too. Assumes one trusted proxy hop.
+ * The client address as the nearest trusted proxy saw it, normalised (see {@link normaliseIp}): the
+ * RIGHTMOST x-forwarded-for entry, else x-real-ip. Proxies append to x-forwarded-for (nginx
+ * `$proxy_add_x_forwarded_for`, AWS ALB, Cloudflare), so every entry left of the last one is whatever
+ * the client chose to send — taking the leftmost would let a client mint a fresh identity per request,
+ * which is why an unparsable last entry falls back to x-real-ip and never to the entries on its left.
+ * Vercel overwrites the header with the client address alone, so the rightmost entry is right there
+ * too. Assumes one trusted proxy hop.
  */
 export function clientIpFromHeaders(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for");
-  if (forwarded) {
-    const last = forwarded.split(",").at(-1)?.trim();
-    if (last) return last;
-  }
-  return headers.get("x-real-ip")?.trim() || null;
+  const last = headers.get("x-forwarded-for")?.split(",").at(-1) ?? null;
+  return normaliseIp(last) ?? normaliseIp(headers.get("x-real-ip"));
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/**
+ * An address with its port, as proxies write a peer: "203.0.113.7:443", "[2001:db8::1]:443" (the
+ * node syntax of RFC 7239 §6; brackets as in RFC 3986 §3.2.2). A bare IPv6 address has no port form.
+ */
+const BRACKETED = /^\[([^\]]+)\](?::\d{1,5})?$/;
+const IPV4_WITH_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
 
-/** Validates and canonicalises; IPv6 → its /64 network (e.g. "2001:db8:1:2::/64"). Garbage → null. */
+/** Validates and canonicalises; a port is dropped; IPv6 → its /64 network (e.g. "2001:db8:1:2::/64"). Garbage → null. */
 export function normaliseIp(raw: string | null): string | null {
   if (!raw) return null;
   let ip = raw.trim();
-  if (ip.startsWith("[") && ip.includes("]")) ip = ip.slice(1, ip.indexOf("]"));
+  ip = BRACKETED.exec(ip)?.[1] ?? IPV4_WITH_PORT.exec(ip)?.[1] ?? ip;
   if (ip.toLowerCase().startsWith("::ffff:") && IPV4.test(ip.slice(7))) ip = ip.slice(7);
   const v4 = IPV4.exec(ip);
   if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? v4.slice(1).map(Number).join(".") : null;

@@ -19,6 +19,26 @@ describe("client identity", () => {
     expect(clientIpFromHeaders(new Headers())).toBeNull();
   });
 
+  it("drops the port proxies may append (RFC 7239 §6 node syntax), so clients do not fall into the unknown bucket", async () => {
+    expect(normaliseIp("203.0.113.7:443")).toBe("203.0.113.7");
+    expect(normaliseIp("[2001:db8::1]:443")).toBe("2001:db8:0:0::/64");
+    expect(normaliseIp("[::ffff:203.0.113.7]:80")).toBe("203.0.113.7");
+    for (const bad of ["203.0.113.7:", "203.0.113.7:443x", "[2001:db8::1]x", "[2001:db8::1]:", "999.1.1.1:80"]) {
+      expect(normaliseIp(bad)).toBeNull();
+    }
+    expect(await resolveIdentity(req({ "x-forwarded-for": "6.6.6.6, 203.0.113.7:51234" }), { trustProxy: true })).toEqual({ ip: "203.0.113.7", userId: null });
+  });
+
+  it("falls back to the next source when the chosen one is present but unparsable: x-real-ip, then the peer address", async () => {
+    const trusted = { trustProxy: true, remoteAddress: "198.51.100.1" };
+    expect((await resolveIdentity(req({ "x-forwarded-for": "unknown", "x-real-ip": "203.0.113.9" }), trusted)).ip).toBe("203.0.113.9");
+    expect((await resolveIdentity(req({ "x-forwarded-for": "unknown" }), trusted)).ip).toBe("198.51.100.1");
+    expect((await resolveIdentity(req({ "x-real-ip": "garbage" }), trusted)).ip).toBe("198.51.100.1");
+    // Never an entry left of the last one: those are whatever the client sent.
+    expect((await resolveIdentity(req({ "x-forwarded-for": "6.6.6.6, unknown" }), trusted)).ip).toBe("198.51.100.1");
+    expect(clientIpFromHeaders(new Headers({ "x-forwarded-for": "6.6.6.6, unknown" }))).toBeNull();
+  });
+
   it("normalises IPv4, IPv4-mapped IPv6, and IPv6 to its /64", () => {
     expect(normaliseIp("203.0.113.7")).toBe("203.0.113.7");
     expect(normaliseIp("::ffff:203.0.113.7")).toBe("203.0.113.7");
