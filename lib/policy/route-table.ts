@@ -27,12 +27,29 @@ interface CompiledRoute<TPolicy> {
   definition: RouteDefinition<TPolicy>;
   segments: readonly string[];
   wildcard: boolean;
+  /** The policy as it applies to a HEAD this entry does not name (see {@link headPolicy}). */
+  headPolicy: TPolicy;
 }
 
 export interface RouteTable<TPolicy> {
   readonly routes: readonly RouteDefinition<TPolicy>[];
-  /** First entry whose pattern and method match `path` (relative to the API base), or null. */
+  /**
+   * First entry whose pattern and method match `path` (relative to the API base), or null. HEAD is
+   * GET without the body (RFC 9110 §9.3.2), so an entry listing GET also serves HEAD — the same
+   * route name and rate-limit budget — unless an entry listing HEAD itself matches the path.
+   */
   match(method: string, path: string): MatchedRoute<TPolicy> | null;
+}
+
+/**
+ * An entry's policy for a HEAD it does not name: unchanged, except that a response cache (a
+ * RoutePolicy `cache`) is off. lib/cache's gate would take the fill lease on a HEAD miss and never
+ * store (HEAD has no body to store), so GETs arriving meanwhile would wait for a fill that never
+ * comes, then miss without storing. An entry that names HEAD keeps its policy as written.
+ */
+function headPolicy<TPolicy>(policy: TPolicy): TPolicy {
+  if (typeof policy !== "object" || policy === null || !("cache" in policy) || !policy.cache) return policy;
+  return Object.freeze({ ...policy, cache: false }) as TPolicy;
 }
 
 function splitPath(path: string): string[] {
@@ -44,33 +61,44 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
     const segments = splitPath(definition.pattern);
     const wildcard = segments.at(-1) === "*";
     if (segments.slice(0, -1).includes("*")) throw new Error(`Route "${definition.pattern}": "*" is only allowed last`);
-    return { definition, segments: wildcard ? segments.slice(0, -1) : segments, wildcard };
+    return { definition, segments: wildcard ? segments.slice(0, -1) : segments, wildcard, headPolicy: headPolicy(definition.policy) };
   });
+
+  // `explicit`: only entries that name the method (HEAD's own entries); otherwise an entry without a
+  // method list matches every method. `head`: a HEAD matched through an entry that does not name it.
+  const first = (method: HttpMethod, parts: readonly string[], explicit: boolean, head = false): MatchedRoute<TPolicy> | null => {
+    for (const { definition, segments, wildcard, headPolicy } of compiled) {
+      const listed = definition.methods?.includes(method);
+      if (explicit ? !listed : definition.methods && !listed) continue;
+      if (wildcard ? parts.length < segments.length : parts.length !== segments.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segments.length && ok; i++) {
+        const seg = segments[i]!;
+        const part = parts[i]!;
+        if (seg.startsWith(":")) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part);
+          } catch {
+            ok = false; // malformed %-escape: not this route (the route itself will answer 400/404)
+          }
+        } else ok = seg === part;
+      }
+      if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: head ? headPolicy : definition.policy };
+    }
+    return null;
+  };
 
   return {
     routes,
     match(method, path) {
-      const upper = method.toUpperCase();
+      const upper = method.toUpperCase() as HttpMethod;
       const parts = splitPath(path);
-      for (const { definition, segments, wildcard } of compiled) {
-        if (definition.methods && !definition.methods.includes(upper as HttpMethod)) continue;
-        if (wildcard ? parts.length < segments.length : parts.length !== segments.length) continue;
-        const params: Record<string, string> = {};
-        let ok = true;
-        for (let i = 0; i < segments.length && ok; i++) {
-          const seg = segments[i]!;
-          const part = parts[i]!;
-          if (seg.startsWith(":")) {
-            try {
-              params[seg.slice(1)] = decodeURIComponent(part);
-            } catch {
-              ok = false; // malformed %-escape: not this route (the route itself will answer 400/404)
-            }
-          } else ok = seg === part;
-        }
-        if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: definition.policy };
-      }
-      return null;
+      // HEAD: an entry naming HEAD is the app's explicit choice; otherwise HEAD is matched as the GET
+      // it mirrors (RFC 9110 §9.3.2), so it lands on GET's entry — not on a catch-all after it, which
+      // would skip GET's cache and charge another budget.
+      if (upper === "HEAD") return first("HEAD", parts, true) ?? first("GET", parts, false, true);
+      return first(upper, parts, false);
     },
   };
 }

@@ -80,6 +80,17 @@ describe("rateLimit() from the route table", () => {
     expect((await get(app, "/api/edge/ping", freshIp())).status).toBe(200);
   });
 
+  it("HEAD is charged to the GET entry's policy (RFC 9110 §9.3.2), not let through unlimited", async () => {
+    const app = build();
+    const ip = freshIp();
+    const head = await get(app, "/api/edge/ping", ip, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("ratelimit-policy")).toBe('"tiny";q=2;w=3600');
+    expect(head.headers.get("ratelimit")).toMatch(/^"tiny";r=1;t=\d+$/);
+    expect((await get(app, "/api/edge/ping", ip)).status).toBe(200);
+    expect((await get(app, "/api/edge/ping", ip, { method: "HEAD" })).status).toBe(429);
+  });
+
   it("selects the policies per route: POST /buy is limited by api AND orders; the tighter one refuses", async () => {
     const app = build();
     const ip = freshIp();

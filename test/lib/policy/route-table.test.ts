@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRouteTable, relativeToBase } from "../../../lib/policy";
+import { createRouteTable, relativeToBase, type RoutePolicy } from "../../../lib/policy";
 
 const table = createRouteTable([
   { pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { description: "read" } },
@@ -17,6 +17,41 @@ describe("route table", () => {
     expect(table.match("put", "/items/1")?.name).toBe("items.write");
     expect(table.match("DELETE", "/items/1")).toBeNull();
     expect(table.match("POST", "/orders")?.name).toBe("/orders");
+  });
+
+  it("matches HEAD with the GET entry (RFC 9110 §9.3.2), before a catch-all that would charge another budget", () => {
+    const withCatchAll = createRouteTable([
+      { pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { description: "read" } },
+      { pattern: "/items/:id", methods: ["PUT"], name: "items.write", policy: { description: "write" } },
+      { pattern: "/*", name: "api.other", policy: { description: "other" } },
+    ]);
+    expect(withCatchAll.match("HEAD", "/items/1")).toEqual({ name: "items.read", pattern: "/items/:id", params: { id: "1" }, policy: { description: "read" } });
+    expect(table.match("head", "/items/1")?.name).toBe("items.read");
+    // No GET entry for the path: HEAD goes where GET would (here, nowhere).
+    expect(table.match("HEAD", "/orders")).toBeNull();
+    expect(withCatchAll.match("HEAD", "/orders")?.name).toBe("api.other");
+  });
+
+  it("a HEAD served by the GET entry keeps its rate limit but not its response cache (a HEAD miss would hold the fill lease and never store)", () => {
+    const rateLimit = { policies: [], settings: {} } as never;
+    const cached = createRouteTable<RoutePolicy>([{ pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { rateLimit, cache: { ttl: "60 s" } } }]);
+    expect(cached.match("GET", "/items/1")?.policy).toEqual({ rateLimit, cache: { ttl: "60 s" } });
+    const head = cached.match("HEAD", "/items/1")!;
+    expect(head.name).toBe("items.read");
+    expect(head.policy).toEqual({ rateLimit, cache: false });
+    expect(head.policy.rateLimit).toBe(rateLimit); // the same budget object, not a copy
+    // An entry that names HEAD is the app's explicit choice: its policy is used as written.
+    const named = createRouteTable<RoutePolicy>([{ pattern: "/x", methods: ["GET", "HEAD"], policy: { cache: { ttl: "60 s" } } }]);
+    expect(named.match("HEAD", "/x")?.policy).toEqual({ cache: { ttl: "60 s" } });
+  });
+
+  it("an entry naming HEAD itself wins over the GET one", () => {
+    const explicit = createRouteTable([
+      { pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: {} },
+      { pattern: "/items/:id", methods: ["HEAD"], name: "items.probe", policy: {} },
+    ]);
+    expect(explicit.match("HEAD", "/items/1")?.name).toBe("items.probe");
+    expect(explicit.match("GET", "/items/1")?.name).toBe("items.read");
   });
 
   it("does not match extra or missing segments, except under a trailing *", () => {
