@@ -50,8 +50,11 @@ return {"enqueued", ARGV[7], length}
   sha1: "ad84f392b31bc89874aa8a310d0d37a68aeb450c",
 });
 
-/** One delivered entry: stream id, envelope (parsed by the client), attempt in the entry, PEL delivery count. */
-export type FetchedEntry = [streamId: string, job: unknown, attempt: number, deliveries: number];
+/**
+ * One delivered entry: stream id, envelope (parsed by the client), attempt in the entry, PEL
+ * delivery count, budget cut-offs in a row (see settle-outcome.ts).
+ */
+export type FetchedEntry = [streamId: string, job: unknown, attempt: number, deliveries: number, cutoffs: number];
 
 /**
  * Fetch one batch: promote due delayed jobs, reclaim entries idle past `minIdle` (crashed or
@@ -65,7 +68,7 @@ export const FETCH = defineScript<[entries: FetchedEntry[], trimmed: number, nex
 -- KEYS[1] stream  KEYS[2] delayed zset
 -- ARGV[1] group  ARGV[2] consumer  ARGV[3] batch size  ARGV[4] reclaim min-idle ms  ARGV[5] now ms
 -- ARGV[6] stream max length  ARGV[7] max XAUTOCLAIM rounds  ARGV[8] max delayed jobs promoted
--- returns {{{id, job, attempt, deliveries}...}, reclaimed ids already trimmed, next delayed run-at or ""}
+-- returns {{{id, job, attempt, deliveries, cutoffs}...}, reclaimed ids already trimmed, next delayed run-at or ""}
 local count = tonumber(ARGV[3])
 local due = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", ARGV[5], "LIMIT", 0, tonumber(ARGV[8]))
 for _, member in ipairs(due) do
@@ -94,7 +97,7 @@ while reply do
   for _, entry in ipairs(reply[2]) do
     local pending = redis.call("XPENDING", KEYS[1], ARGV[1], entry[1], entry[1], 1)
     local deliveries = pending[1] and pending[1][4] or 1
-    table.insert(out, {entry[1], field(entry[2], "job") or "", field(entry[2], "attempt") or "1", deliveries})
+    table.insert(out, {entry[1], field(entry[2], "job") or "", field(entry[2], "attempt") or "1", deliveries, field(entry[2], "cutoffs") or "0"})
   end
   if reply[3] then trimmed = trimmed + #reply[3] end
   rounds = rounds - 1
@@ -106,7 +109,7 @@ if #out < count then
   local read = redis.call("XREADGROUP", "GROUP", ARGV[1], ARGV[2], "COUNT", count - #out, "STREAMS", KEYS[1], ">")
   if read then
     for _, entry in ipairs(read[1][2]) do
-      table.insert(out, {entry[1], field(entry[2], "job") or "", field(entry[2], "attempt") or "1", 1})
+      table.insert(out, {entry[1], field(entry[2], "job") or "", field(entry[2], "attempt") or "1", 1, field(entry[2], "cutoffs") or "0"})
     end
   end
 end
@@ -114,19 +117,23 @@ end
 local head = redis.call("ZRANGE", KEYS[2], 0, 0, "WITHSCORES")
 return {out, trimmed, head[2] or ""}
 `,
-  sha1: "4e75f93aac60238ceced991e32a365de631bce91",
+  sha1: "b94b1ab781c36b2c5a6d8309ccca52ed309690fa",
 });
 
 /** What happens to one delivered entry; all string values (cjson would mangle big numbers). */
 export type SettleOutcome =
   | { kind: "ack"; id: string; record: string[] }
+  | { kind: "release"; id: string; record: string[]; job: string; attempt: string; cutoffs: string }
   | { kind: "retry"; id: string; record: string[]; runAt: string; member: string }
   | { kind: "dead"; id: string; record: string[]; job: string; attempt: string; error: string; failedAt: string };
 
 /**
  * Settle a batch in one call. `ack`: XACK + XDEL (the pre-8.2 XACKDEL) and the record update.
- * `retry` / `dead` first check that this consumer still owns the entry: if it was reclaimed by
- * another consumer meanwhile, that one decides, so a retry is never scheduled twice.
+ * `release` (cut off by the consume budget): a new stream entry at the same attempt, so the run
+ * is not charged — leaving the entry pending would be, as every redelivery counts. It is added
+ * without trimming: one entry replaces the one deleted. `retry` / `dead` / `release` first check
+ * that this consumer still owns the entry: if it was reclaimed by another consumer meanwhile,
+ * that one decides, so a job is never scheduled twice.
  */
 export const SETTLE = defineScript<Array<"ok" | "skipped">>({
   name: "queue-settle",
@@ -145,6 +152,8 @@ for i, o in ipairs(outcomes) do
   if owned then
     if o.kind == "retry" then
       redis.call("ZADD", KEYS[2], o.runAt, o.member)
+    elseif o.kind == "release" then
+      redis.call("XADD", KEYS[1], "*", "job", o.job, "attempt", o.attempt, "cutoffs", o.cutoffs)
     elseif o.kind == "dead" then
       redis.call("XADD", KEYS[3], "MAXLEN", "~", ARGV[4], "*", "job", o.job, "attempt", o.attempt, "error", o.error, "failedAt", o.failedAt, "sourceId", o.id)
     end
@@ -161,7 +170,7 @@ for i, o in ipairs(outcomes) do
 end
 return results
 `,
-  sha1: "a1edf1136d2720b6ab323a1f0cdcedbfd6d95d93",
+  sha1: "1324bc1eb61af27c536d580ca0586f699fda5437",
 });
 
 /**

@@ -7,7 +7,8 @@ import { DEFAULT_TTLS } from "../keys";
 import { recordCounts } from "../observability";
 import type { QueueRuntime } from "./settings";
 
-export type QueueCounter = "enqueued" | "duplicates" | "completed" | "failed" | "retried" | "dead" | "reclaimed" | "trimmed" | "requeued";
+export type QueueCounter =
+  | "enqueued" | "duplicates" | "completed" | "failed" | "retried" | "dead" | "reclaimed" | "trimmed" | "requeued" | "deferred";
 
 export type QueueCounts = Partial<Record<QueueCounter, number>>;
 
