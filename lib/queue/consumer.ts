@@ -18,7 +18,7 @@ import { bestEffort, mustReach } from "./guarded";
 import { runBatch, type BatchTally } from "./run-batch";
 import { FETCH, PRUNE_CONSUMERS } from "./scripts";
 import type { QueueRuntime } from "./settings";
-import { countQueue } from "./throughput";
+import { countQueue, warnTrimmed } from "./throughput";
 
 export interface ConsumeOptions {
   /**
@@ -57,8 +57,10 @@ export interface ConsumeResult {
   deferred: number;
   /** Outcomes not written because another consumer had taken the entry over meanwhile. */
   skipped: number;
-  /** Reclaimed entries that were gone from the stream (trimmed past `maxLength` before processing). */
+  /** Waiting jobs dropped by `MAXLEN ~` when this consumer moved due delayed jobs into a full stream. */
   trimmed: number;
+  /** Reclaimed entries already gone from the stream (trimmed while their consumer was dead). */
+  lost: number;
   elapsedMs: number;
   stoppedBy: "budget" | "empty";
 }
@@ -87,7 +89,7 @@ export async function consume(runtime: QueueRuntime, options: ConsumeOptions): P
   const redis = runtime.redis;
   const consumer = `c-${runtime.kit.clock.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
   const result: ConsumeResult = {
-    consumer, batches: 0, fetched: 0, reclaimed: 0, completed: 0, retried: 0, dead: 0, deferred: 0, skipped: 0, trimmed: 0,
+    consumer, batches: 0, fetched: 0, reclaimed: 0, completed: 0, retried: 0, dead: 0, deferred: 0, skipped: 0, trimmed: 0, lost: 0,
     elapsedMs: 0, stoppedBy: "empty",
   };
   if (!redis) return result;
@@ -107,13 +109,17 @@ export async function consume(runtime: QueueRuntime, options: ConsumeOptions): P
         break;
       }
       const batchStarted = performance.now();
-      const [entries, trimmed, nextDueAt] = await mustReach(runtime, "queue.fetch", () =>
+      const [entries, trimmed, nextDueAt, lost] = await mustReach(runtime, "queue.fetch", () =>
         runScript(redis, FETCH, [runtime.streamKey, runtime.delayedKey], [
           settings.group, consumer, batchSize, settings.reclaimAfterMs, runtime.kit.clock.now(), settings.maxLength, RECLAIM_ROUNDS, MAX_PROMOTE,
         ]),
       );
       result.trimmed += trimmed;
+      result.lost += lost;
+      if (trimmed > 0) warnTrimmed(runtime, trimmed, "moving due delayed jobs into the stream");
+      if (lost > 0) console.warn(`[edge-kit] queue "${settings.name}": ${lost} job(s) left pending by a dead consumer were trimmed before they finished`);
       if (entries.length === 0) {
+        counting.push(countQueue(runtime, { trimmed }));
         const wait = nextDueAt === "" ? Infinity : Number(nextDueAt) - runtime.kit.clock.now();
         // Wait only if a job could still start afterwards (the check at the top runs again).
         if (waitForDelayed && wait + startableMs < remaining()) {

@@ -15,7 +15,7 @@ import { resolveQueueMode } from "./mode";
 import { validateJob } from "./payload";
 import { ENQUEUE } from "./scripts";
 import type { QueueRuntime } from "./settings";
-import { counterKeys } from "./throughput";
+import { counterKeys, warnTrimmed } from "./throughput";
 
 export interface EnqueueOptions {
   /** Run no earlier than this from now. */
@@ -79,11 +79,10 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   const redis = runtime.redis;
 
   if (mode === "stream" && redis) {
-    const [outcome, id, lengthBefore] = await mustReach(runtime, "queue.enqueue", () => runScript(redis, ENQUEUE, keys, args));
+    const [outcome, id, trimmed] = await mustReach(runtime, "queue.enqueue", () => runScript(redis, ENQUEUE, keys, args));
     if (outcome === "duplicate") return duplicateResult(runtime, String(id), mode);
-    if (lengthBefore >= settings.maxLength) {
-      console.warn(`[edge-kit] queue "${settings.name}" holds ${lengthBefore} waiting jobs (maxLength ${settings.maxLength}): the oldest are being trimmed unprocessed`);
-    }
+    // Already counted by the script; the log line is for whoever watches the logs.
+    if (trimmed > 0) warnTrimmed(runtime, trimmed, "enqueueing");
     return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }) };
   }
 

@@ -34,3 +34,13 @@ export function countQueue(runtime: QueueRuntime, counts: QueueCounts): Promise<
   );
   return Promise.all([recordCounts(kit, counterName, Object.fromEntries(entries)), perMinute]).then(() => undefined);
 }
+
+/**
+ * The one log line for waiting jobs dropped by `MAXLEN ~` (enqueue, promotion of due delayed jobs,
+ * dead-letter requeue): jobs lost unprocessed must never go unnoticed.
+ */
+export function warnTrimmed(runtime: QueueRuntime, trimmed: number, during: string): void {
+  console.warn(
+    `[edge-kit] queue "${runtime.settings.name}" dropped ${trimmed} waiting job(s) unprocessed while ${during}: more than maxLength (${runtime.settings.maxLength}) were waiting`,
+  );
+}
