@@ -41,7 +41,8 @@ export async function runAttempt(
   try {
     const payload = parseStoredPayload(definition, storedPayload);
     if (!payload.ok) return "reason" in payload ? { kind: "invalid", reason: payload.reason } : { kind: "failed", error: payload.thrown };
-    const limitMs = Math.min(ownTimeoutMs, availableMs);
+    // Whole milliseconds: the limit appears in the JobTimeoutError message.
+    const limitMs = Math.max(1, Math.floor(Math.min(ownTimeoutMs, availableMs)));
     const outcome = await runHandler(definition, payload.value, context, limitMs);
     if (outcome.ok) return { kind: "completed", value: outcome.value };
     // Cut off by the budget before its own limit: handed back, not charged.
