@@ -1,27 +1,29 @@
 /**
  * consume(): one serverless invocation's share of the work. Until the time budget is spent it
  * fetches a batch (promote due retries → reclaim idle entries → read new ones: one script call),
- * runs the handlers concurrently, and settles the batch (ack / retry / dead-letter: one script
- * call). At-least-once: an entry is removed only after its outcome is written, so a consumer killed
- * at any point leaves its entries pending, and another consumer reclaims them after `reclaimAfter`.
- * Concurrent invocations are safe: each has its own consumer name in one consumer group.
+ * runs the handlers concurrently, and settles the batch (ack / retry / dead-letter / hand back:
+ * one script call). At-least-once: an entry is removed only after its outcome is written, so a
+ * consumer killed at any point leaves its entries pending, and another consumer reclaims them
+ * after `reclaimAfter`. Concurrent invocations are safe: each has its own consumer name in one
+ * consumer group.
+ *
+ * The budget rule: a batch is fetched, and a job started, only while at least `minJobBudgetMs` is
+ * left (or the job's whole timeout, when shorter). A job the budget cuts off before its own
+ * timeout is handed back at the same attempt — the budget is the consumer's limit, not the job's
+ * failure — and the drain stops there, since whatever it fetched next would not fit either.
  */
 import { runScript } from "../redis/run-script";
-import { toMs } from "../duration";
-import type { StreamRedis } from "../redis";
-import { backoffDelayMs } from "./backoff";
-import { delayedMember, jobEnvelopeSchema, type JobEnvelope } from "./envelope";
+import { jobTimeoutMs } from "./attempt";
 import { bestEffort, mustReach } from "./guarded";
-import { errorText, recordFields, recordPairs, storableResult, type JobRecord } from "./job-record";
-import { runHandler } from "./run-handler";
-import { FETCH, PRUNE_CONSUMERS, SETTLE, type FetchedEntry, type SettleOutcome } from "./scripts";
+import { runBatch, type BatchTally } from "./run-batch";
+import { FETCH, PRUNE_CONSUMERS } from "./scripts";
 import type { QueueRuntime } from "./settings";
-import { countQueue, type QueueCounts } from "./throughput";
+import { countQueue, warnTrimmed } from "./throughput";
 
 export interface ConsumeOptions {
   /**
-   * Wall-clock budget: no batch starts once it is spent, and handlers are cut off at its end.
-   * Keep it below the function's maxDuration and below the queue's `reclaimAfter`.
+   * Wall-clock budget. Keep it below the function's maxDuration and below the queue's
+   * `reclaimAfter`. Handlers still running at its end are cut off and handed back uncharged.
    */
   budgetMs: number;
   /** Entries per fetch; they run concurrently. @default 10 */
@@ -31,6 +33,11 @@ export interface ConsumeOptions {
    * (true) or return at once (false). @default true
    */
   waitForDelayed?: boolean;
+  /**
+   * No batch is fetched, and no job started, with less than this left of the budget (a job whose
+   * own timeout is shorter still starts when that fits). @default a tenth of `budgetMs`
+   */
+  minJobBudgetMs?: number;
 }
 
 export interface ConsumeResult {
@@ -46,14 +53,19 @@ export interface ConsumeResult {
   retried: number;
   /** Jobs moved to the dead-letter stream. */
   dead: number;
+  /** Jobs handed back at the same attempt: not started, or cut off, for want of budget. */
+  deferred: number;
   /** Outcomes not written because another consumer had taken the entry over meanwhile. */
   skipped: number;
-  /** Reclaimed entries that were gone from the stream (trimmed past `maxLength` before processing). */
+  /** Waiting jobs dropped by `MAXLEN ~` when this consumer moved due delayed jobs into a full stream. */
   trimmed: number;
+  /** Reclaimed entries already gone from the stream (trimmed while their consumer was dead). */
+  lost: number;
   elapsedMs: number;
   stoppedBy: "budget" | "empty";
 }
 
+const TALLIED = ["fetched", "reclaimed", "completed", "retried", "dead", "deferred", "skipped"] as const satisfies readonly (keyof BatchTally)[];
 const MAX_BATCH_SIZE = 500;
 const RECLAIM_ROUNDS = 5;
 const MAX_PROMOTE = 1000;
@@ -70,44 +82,64 @@ export async function consume(runtime: QueueRuntime, options: ConsumeOptions): P
     // Otherwise entries still being worked on here could be reclaimed and run twice on purpose.
     throw new RangeError(`budgetMs (${budgetMs}) must be below the queue's reclaimAfter (${settings.reclaimAfterMs} ms)`);
   }
+  const minJobBudgetMs = options.minJobBudgetMs ?? budgetMs / 10;
+  if (!(minJobBudgetMs >= 0 && minJobBudgetMs < budgetMs)) {
+    throw new RangeError(`minJobBudgetMs must be from 0 to below budgetMs (${budgetMs}), got ${minJobBudgetMs}`);
+  }
   const redis = runtime.redis;
   const consumer = `c-${runtime.kit.clock.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
   const result: ConsumeResult = {
-    consumer, batches: 0, fetched: 0, reclaimed: 0, completed: 0, retried: 0, dead: 0, skipped: 0, trimmed: 0, elapsedMs: 0, stoppedBy: "empty",
+    consumer, batches: 0, fetched: 0, reclaimed: 0, completed: 0, retried: 0, dead: 0, deferred: 0, skipped: 0, trimmed: 0, lost: 0,
+    elapsedMs: 0, stoppedBy: "empty",
   };
   if (!redis) return result;
 
   // Budget on a monotonic clock: it is real execution time, whatever `kit.clock` says.
   const started = performance.now();
   const remaining = () => budgetMs - (performance.now() - started);
+  // What the quickest job type needs to start (the per-job rule in `execute`, for any type).
+  const startableMs = Math.min(minJobBudgetMs, ...Object.values(runtime.jobs).map((d) => jobTimeoutMs(d, settings)));
   let slowestBatchMs = 0;
   const counting: Promise<void>[] = [];
   try {
     for (;;) {
-      if (remaining() <= slowestBatchMs * 1.2) {
+      // Room for a job to start, and for a batch as slow as the slowest so far.
+      if (remaining() < Math.max(startableMs, slowestBatchMs * 1.2, 1)) {
         result.stoppedBy = "budget";
         break;
       }
       const batchStarted = performance.now();
-      const [entries, trimmed, nextDueAt] = await mustReach(runtime, "queue.fetch", () =>
+      const [entries, trimmed, nextDueAt, lost] = await mustReach(runtime, "queue.fetch", () =>
         runScript(redis, FETCH, [runtime.streamKey, runtime.delayedKey], [
           settings.group, consumer, batchSize, settings.reclaimAfterMs, runtime.kit.clock.now(), settings.maxLength, RECLAIM_ROUNDS, MAX_PROMOTE,
         ]),
       );
       result.trimmed += trimmed;
+      result.lost += lost;
+      if (trimmed > 0) warnTrimmed(runtime, trimmed, "moving due delayed jobs into the stream");
+      if (lost > 0) console.warn(`[edge-kit] queue "${settings.name}": ${lost} job(s) left pending by a dead consumer were trimmed before they finished`);
       if (entries.length === 0) {
+        counting.push(countQueue(runtime, { trimmed }));
         const wait = nextDueAt === "" ? Infinity : Number(nextDueAt) - runtime.kit.clock.now();
-        if (waitForDelayed && wait < remaining()) {
+        // Wait only if a job could still start afterwards (the check at the top runs again).
+        if (waitForDelayed && wait + startableMs < remaining()) {
           await sleep(Math.max(wait, 5));
           continue;
         }
         result.stoppedBy = "empty";
         break;
       }
-      const counts = await runBatch(runtime, redis, consumer, entries, remaining(), result);
-      counting.push(countQueue(runtime, { ...counts, trimmed }));
+      const tally = await runBatch(runtime, redis, consumer, entries, { remaining, minJobBudgetMs });
+      for (const key of TALLIED) result[key] += tally[key];
+      const { completed, retried, dead, deferred, reclaimed } = tally;
+      counting.push(countQueue(runtime, { completed, retried, dead, deferred, reclaimed, failed: retried + dead, trimmed }));
       result.batches += 1;
       slowestBatchMs = Math.max(slowestBatchMs, performance.now() - batchStarted);
+      if (deferred > 0) {
+        // What was handed back would only be fetched again, with even less budget left.
+        result.stoppedBy = "budget";
+        break;
+      }
     }
   } finally {
     await bestEffort(runtime, "queue.prune-consumers", () =>
@@ -117,102 +149,4 @@ export async function consume(runtime: QueueRuntime, options: ConsumeOptions): P
     result.elapsedMs = Math.round(performance.now() - started);
   }
   return result;
-}
-
-interface Planned {
-  streamId: string;
-  recordKey: string;
-  outcome: Promise<SettleOutcome>;
-}
-
-async function runBatch(
-  runtime: QueueRuntime,
-  redis: StreamRedis,
-  consumer: string,
-  entries: FetchedEntry[],
-  remainingMs: number,
-  result: ConsumeResult,
-): Promise<QueueCounts> {
-  const { kit } = runtime;
-  const processing: Promise<unknown>[] = [];
-  const planned: Planned[] = entries.map(([streamId, job, entryAttempt, deliveries]) => {
-    result.fetched += 1;
-    if (deliveries > 1) result.reclaimed += 1;
-    const parsed = jobEnvelopeSchema.safeParse(job);
-    if (!parsed.success) {
-      const raw = typeof job === "string" ? job : JSON.stringify(job) ?? "";
-      const outcome = dead(runtime, streamId, raw, null, Number(entryAttempt) || 1, "unreadable job entry");
-      return { streamId, recordKey: kit.keys.queueJob(`unreadable-${streamId}`), outcome: Promise.resolve(outcome) };
-    }
-    const envelope = parsed.data as JobEnvelope;
-    // A redelivery (crash, freeze, timeout past reclaimAfter) is one more attempt.
-    const attempt = Number(entryAttempt) + Number(deliveries) - 1;
-    const recordKey = kit.keys.queueJob(envelope.id);
-    const now = kit.clock.now();
-    if (attempt > envelope.maxAttempts) {
-      const error = `no outcome after ${Number(deliveries)} deliveries (consumer crashed or exceeded reclaimAfter)`;
-      return { streamId, recordKey, outcome: Promise.resolve(dead(runtime, streamId, JSON.stringify(envelope), envelope, attempt - 1, error)) };
-    }
-    processing.push(
-      bestEffort(runtime, "queue.mark-processing", () =>
-        Promise.all([
-          redis.hset(recordKey, recordFields({ status: "processing", attempts: attempt, startedAt: now, updatedAt: now })),
-          redis.expire(recordKey, runtime.settings.statusTtlSeconds),
-        ]), null),
-    );
-    return { streamId, recordKey, outcome: execute(runtime, streamId, envelope, attempt, remainingMs) };
-  });
-
-  const outcomes = await Promise.all(planned.map((p) => p.outcome));
-  await Promise.all(processing);
-  const settled = await mustReach(runtime, "queue.settle", () =>
-    runScript(redis, SETTLE, [runtime.streamKey, runtime.delayedKey, runtime.deadKey, ...planned.map((p) => p.recordKey)], [
-      runtime.settings.group, consumer, runtime.settings.statusTtlSeconds, runtime.settings.deadLetterMaxLength, JSON.stringify(outcomes),
-    ]),
-  );
-  const counts = { completed: 0, failed: 0, retried: 0, dead: 0, reclaimed: 0 } satisfies QueueCounts;
-  outcomes.forEach((outcome, i) => {
-    if (settled[i] !== "ok") {
-      result.skipped += 1;
-      return;
-    }
-    if (outcome.kind === "ack") counts.completed += 1;
-    else if (outcome.kind === "retry") counts.retried += 1;
-    else counts.dead += 1;
-  });
-  counts.failed = counts.retried + counts.dead;
-  counts.reclaimed = entries.filter((e) => e[3] > 1).length;
-  result.completed += counts.completed;
-  result.retried += counts.retried;
-  result.dead += counts.dead;
-  return counts;
-}
-
-async function execute(runtime: QueueRuntime, streamId: string, envelope: JobEnvelope, attempt: number, remainingMs: number): Promise<SettleOutcome> {
-  const { kit, settings, jobs } = runtime;
-  const definition = Object.hasOwn(jobs, envelope.type) ? jobs[envelope.type] : undefined;
-  if (!definition) return dead(runtime, streamId, JSON.stringify(envelope), envelope, attempt, `unknown job type "${envelope.type}" (not in this deployment's registry)`);
-  // Re-checked: the schema may have changed since the job was enqueued (a deploy in between).
-  const payload = definition.schema.safeParse(envelope.payload);
-  if (!payload.success) {
-    return dead(runtime, streamId, JSON.stringify(envelope), envelope, attempt, `payload no longer valid: ${payload.error.issues.map((i) => i.message).join("; ")}`);
-  }
-  const ownTimeout = definition.timeout === undefined ? settings.jobTimeoutMs : toMs(definition.timeout);
-  const context = { jobId: envelope.id, type: envelope.type, attempt, maxAttempts: envelope.maxAttempts, enqueuedAt: envelope.enqueuedAt };
-  const outcome = await runHandler(definition, payload.data, context, Math.max(1, Math.min(ownTimeout, remainingMs)));
-  const now = kit.clock.now();
-  if (outcome.ok) {
-    return { kind: "ack", id: streamId, record: recordPairs({ status: "completed", completedAt: now, updatedAt: now, result: storableResult(outcome.value) }) };
-  }
-  const lastError = errorText(outcome.error);
-  if (attempt >= envelope.maxAttempts) return dead(runtime, streamId, JSON.stringify(envelope), envelope, attempt, lastError);
-  const runAt = now + backoffDelayMs(envelope.backoff, attempt + 1, settings.random);
-  const record: Partial<JobRecord> = { status: "failed", failedAt: now, updatedAt: now, lastError, nextAttemptAt: runAt };
-  return { kind: "retry", id: streamId, record: recordPairs(record), runAt: String(runAt), member: delayedMember(attempt + 1, JSON.stringify(envelope)) };
-}
-
-function dead(runtime: QueueRuntime, streamId: string, job: string, envelope: JobEnvelope | null, attempt: number, error: string): SettleOutcome {
-  const now = runtime.kit.clock.now();
-  const record = envelope ? recordPairs({ status: "dead", failedAt: now, updatedAt: now, lastError: error, attempts: attempt }) : [];
-  return { kind: "dead", id: streamId, record, job, attempt: String(attempt), error, failedAt: String(now) };
 }

@@ -10,7 +10,10 @@ export interface JobEnvelope {
   /** Application-level id: stays the same across retries and requeues (stream ids do not). */
   id: string;
   type: string;
-  /** The validated payload (schema output), JSON-serialisable. */
+  /**
+   * The payload as given to `enqueue` (the schema's *input*, validated there): parsed once by the
+   * runner, so transforms and defaults run once.
+   */
   payload: unknown;
   maxAttempts: number;
   backoff: ResolvedBackoff;

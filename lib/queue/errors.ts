@@ -36,7 +36,10 @@ export class InvalidPayloadError extends KitError {
   }
 }
 
-/** A handler ran past its time limit (its own `timeout`, or what was left of the consume budget). */
+/**
+ * A handler ran past its time limit: its own `timeout` (a failed attempt), or what was left of the
+ * consume budget (the job is handed back at the same attempt; see consumer.ts).
+ */
 export class JobTimeoutError extends KitError {
   constructor(jobType: string, timeoutMs: number) {
     super("E_QUEUE_JOB_TIMEOUT", `Job "${jobType}" did not finish within ${timeoutMs} ms`, {

@@ -6,14 +6,13 @@
  * Limits: a crash or a frozen function loses the in-process retries (use the stream for that),
  * and delays/backoff are bounded by how long the platform honours waitUntil.
  */
-import { toMs } from "../duration";
+import { jobTimeoutMs, runAttempt } from "./attempt";
 import { backoffDelayMs } from "./backoff";
 import type { JobEnvelope } from "./envelope";
 import { encodeEnvelope } from "./envelope";
 import { bestEffort } from "./guarded";
 import type { JobDefinition } from "./job-definition";
 import { errorText, recordFields, storableResult, type JobRecord } from "./job-record";
-import { runHandler } from "./run-handler";
 import type { QueueRuntime } from "./settings";
 import { countQueue } from "./throughput";
 
@@ -37,22 +36,24 @@ export async function runInline(
 async function attempts(runtime: QueueRuntime, definition: JobDefinition, envelope: JobEnvelope, delayMs: number, recordStatus: boolean): Promise<void> {
   const { kit, settings } = runtime;
   const write = (update: Partial<JobRecord>) => (recordStatus ? writeRecord(runtime, envelope.id, update) : Promise.resolve());
-  const timeoutMs = definition.timeout === undefined ? settings.jobTimeoutMs : toMs(definition.timeout);
+  const ownTimeoutMs = jobTimeoutMs(definition, settings);
   if (delayMs > 0) await sleep(delayMs);
 
   for (let attempt = 1; attempt <= envelope.maxAttempts; attempt++) {
     const startedAt = kit.clock.now();
     await write({ status: "processing", attempts: attempt, startedAt, updatedAt: startedAt });
     const context = { jobId: envelope.id, type: envelope.type, attempt, maxAttempts: envelope.maxAttempts, enqueuedAt: envelope.enqueuedAt };
-    const outcome = await runHandler(definition, envelope.payload, context, timeoutMs);
+    // Same parse-then-run as the stream consumer: the handler gets schema.parse(input), once.
+    const outcome = await runAttempt(definition, envelope.payload, context, { ownTimeoutMs, availableMs: Infinity });
     const now = kit.clock.now();
-    if (outcome.ok) {
+    if (outcome.kind === "completed") {
       await write({ status: "completed", completedAt: now, updatedAt: now, result: storableResult(outcome.value) });
       await countQueue(runtime, { completed: 1 });
       return;
     }
-    const lastError = errorText(outcome.error);
-    if (attempt < envelope.maxAttempts) {
+    // No budget inline, so never "deferred"; "invalid" cannot improve with retries.
+    const lastError = outcome.kind === "invalid" ? outcome.reason : errorText(outcome.error);
+    if (outcome.kind !== "invalid" && attempt < envelope.maxAttempts) {
       const wait = backoffDelayMs(envelope.backoff, attempt + 1, settings.random);
       await write({ status: "failed", failedAt: now, updatedAt: now, lastError, nextAttemptAt: now + wait });
       await countQueue(runtime, { failed: 1, retried: 1 });
@@ -63,6 +64,7 @@ async function attempts(runtime: QueueRuntime, definition: JobDefinition, envelo
     if (recordStatus) await deadLetter(runtime, envelope, attempt, lastError, now);
     await countQueue(runtime, { failed: 1, dead: 1 });
     console.warn(`[edge-kit] inline job ${envelope.id} (${envelope.type}) dead after ${attempt} attempts: ${lastError}`);
+    return;
   }
 }
 

@@ -10,7 +10,10 @@ import type { BackoffOptions } from "./backoff";
 export interface JobContext {
   readonly jobId: string;
   readonly type: string;
-  /** 1 on the first run; delivery is at-least-once, so the same attempt can also be re-run after a crash. */
+  /**
+   * 1 on the first run; delivery is at-least-once, so the same attempt can also be re-run after a
+   * crash, or after the consume budget cut it off (that run is not charged as an attempt).
+   */
   readonly attempt: number;
   readonly maxAttempts: number;
   /** When the job was first enqueued (ms since epoch). */

@@ -89,10 +89,36 @@ export function storableResult(value: unknown): unknown {
   }
 }
 
-/** Error text for `lastError` (message only, truncated). */
+/**
+ * Error text for `lastError` (message only, truncated). Total: handlers can throw anything, and a
+ * throw here would take the whole batch's outcomes down with it, so every conversion that can
+ * itself throw (`String()` of a null-prototype object, a `toString` or `message` getter that
+ * throws) falls back to a plainer description.
+ */
 export function errorText(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = describeThrown(error);
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${String(error.name)}: ${String(error.message)}`;
+    return String(error);
+  } catch {
+    // No usable string conversion (Object.create(null), a throwing toString or getter).
+  }
+  try {
+    const json = JSON.stringify(error);
+    if (json !== undefined) return `non-error thrown: ${json}`;
+  } catch {
+    // A cycle, a BigInt or a throwing toJSON: the tag below is all that can be said safely.
+  }
+  try {
+    return `non-error thrown: ${Object.prototype.toString.call(error)}`;
+  } catch {
+    // A Proxy whose Symbol.toStringTag trap throws.
+    return `non-error thrown: ${typeof error}`;
+  }
 }
 
 /** Parses what HGETALL returned; `null` for a missing or unreadable record. */

@@ -6,14 +6,15 @@ import { defineScript } from "../redis/run-script";
 
 /**
  * Move dead letters back to the stream at attempt 1, each only if still in the DLQ (two operators
- * requeueing at once cannot double a job).
+ * requeueing at once cannot double a job). Trimmed like enqueue: XTRIM's count of waiting jobs
+ * dropped is returned, so the caller can report it.
  */
-export const REQUEUE_DEAD = defineScript<number>({
+export const REQUEUE_DEAD = defineScript<[moved: number, trimmed: number]>({
   name: "queue-requeue-dead",
   source: `-- queue-requeue-dead
 -- KEYS[1] dead-letter stream  KEYS[2] stream  KEYS[2+i] record of entry i
 -- ARGV[1] stream max length  ARGV[2] record TTL s  ARGV[3] entries JSON [{id, record}]
--- returns the number of jobs moved
+-- returns {jobs moved, waiting jobs trimmed}
 local entries = cjson.decode(ARGV[3])
 local moved = 0
 for i, e in ipairs(entries) do
@@ -24,7 +25,7 @@ for i, e in ipairs(entries) do
       if values[j] == "job" then job = values[j + 1] end
     end
     if job then
-      redis.call("XADD", KEYS[2], "MAXLEN", "~", ARGV[1], "*", "job", job, "attempt", "1")
+      redis.call("XADD", KEYS[2], "*", "job", job, "attempt", "1")
       if #e.record > 0 then
         redis.call("HSET", KEYS[2 + i], unpack(e.record))
         redis.call("EXPIRE", KEYS[2 + i], ARGV[2])
@@ -34,12 +35,12 @@ for i, e in ipairs(entries) do
     redis.call("XDEL", KEYS[1], e.id)
   end
 end
-return moved
+local trimmed = 0
+if moved > 0 then trimmed = redis.call("XTRIM", KEYS[2], "MAXLEN", "~", ARGV[1]) end
+return {moved, trimmed}
 `,
-  sha1: "7986602d92d1060d7129c2f9afb469fe1bcd4f47",
+  sha1: "c67153eecc311166079a5a78361215bc7e4517f6",
 });
-
-
 
 /** [stream length, pending, lag (-1 = unknown), consumers, delayed, dead letters, oldest pending idle ms (-1 = none)] */
 export type StatsReply = [number, number, number, number, number, number, number];

@@ -9,7 +9,7 @@ import { mustReach } from "./guarded";
 import { recordPairs } from "./job-record";
 import { REQUEUE_DEAD, STATS } from "./operation-scripts";
 import type { QueueRuntime } from "./settings";
-import type { QueueCounter } from "./throughput";
+import { countQueue, warnTrimmed, type QueueCounter } from "./throughput";
 
 export interface QueueStats {
   queue: string;
@@ -111,10 +111,14 @@ export async function requeueDeadLetters(runtime: QueueRuntime, options: Requeue
     record: l.jobId ? recordPairs({ status: "queued", mode: "stream", attempts: 0, updatedAt: now }) : [],
   }));
   const recordKeys = letters.map((l) => runtime.kit.keys.queueJob(l.jobId ?? `unreadable-${l.deadLetterId}`));
-  const moved = await mustReach(runtime, "queue.requeue-dead", () =>
+  const [moved, trimmed] = await mustReach(runtime, "queue.requeue-dead", () =>
     runScript(redis, REQUEUE_DEAD, [runtime.deadKey, runtime.streamKey, ...recordKeys], [
       runtime.settings.maxLength, runtime.settings.statusTtlSeconds, JSON.stringify(entries),
     ]),
   );
+  if (trimmed > 0) {
+    warnTrimmed(runtime, trimmed, "requeueing dead letters");
+    await countQueue(runtime, { trimmed });
+  }
   return moved;
 }

@@ -1,21 +1,21 @@
 /**
  * enqueue: validate → dedupe + status record + XADD/ZADD in one script (stream mode), or record and
- * run in-process after the response (inline mode). Nothing is written for an invalid job.
+ * run in-process after the response (inline mode). Nothing is written for an invalid job. The job
+ * carries the validated *input*; the runner parses it (payload.ts).
  */
 import { toMs, type Duration } from "../duration";
 import { DEFAULT_TTLS } from "../keys";
 import { runScript } from "../redis/run-script";
 import { resolveBackoff, type BackoffOptions } from "./backoff";
 import { encodeEnvelope, type JobEnvelope } from "./envelope";
-import { InvalidPayloadError, UnknownJobTypeError, type PayloadIssue } from "./errors";
 import { bestEffort, mustReach } from "./guarded";
 import { runInline } from "./inline-runner";
-import type { JobDefinition, JobRegistry } from "./job-definition";
 import { parseJobRecord, recordPairs, type JobMode, type JobRecord, type JobStatus } from "./job-record";
 import { resolveQueueMode } from "./mode";
+import { validateJob } from "./payload";
 import { ENQUEUE } from "./scripts";
 import type { QueueRuntime } from "./settings";
-import { counterKeys } from "./throughput";
+import { counterKeys, warnTrimmed } from "./throughput";
 
 export interface EnqueueOptions {
   /** Run no earlier than this from now. */
@@ -48,25 +48,8 @@ export interface EnqueueResult {
   degraded?: string;
 }
 
-/** Validates the payload against the type's schema; returns the parsed (output) payload. */
-export function validateJob(jobs: JobRegistry, type: string, payload: unknown): { definition: JobDefinition; payload: unknown } {
-  const definition = Object.hasOwn(jobs, type) ? jobs[type] : undefined;
-  if (!definition) throw new UnknownJobTypeError(type, Object.keys(jobs));
-  const parsed = definition.schema.safeParse(payload);
-  if (!parsed.success) {
-    const issues: PayloadIssue[] = parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-    throw new InvalidPayloadError(type, issues);
-  }
-  try {
-    if (JSON.stringify(parsed.data) === undefined) throw new TypeError("not JSON");
-  } catch {
-    throw new InvalidPayloadError(type, [{ path: "", message: "payload must be JSON-serialisable" }]);
-  }
-  return { definition, payload: parsed.data };
-}
-
-export async function enqueue(runtime: QueueRuntime, type: string, rawPayload: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
-  const { definition, payload } = validateJob(runtime.jobs, type, rawPayload);
+export async function enqueue(runtime: QueueRuntime, type: string, input: unknown, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+  const { definition, payload } = validateJob(runtime.jobs, type, input);
   const { kit, settings } = runtime;
   const maxAttempts = options.maxAttempts ?? definition.maxAttempts ?? settings.maxAttempts;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a whole number ≥ 1, got ${maxAttempts}`);
@@ -96,11 +79,10 @@ export async function enqueue(runtime: QueueRuntime, type: string, rawPayload: u
   const redis = runtime.redis;
 
   if (mode === "stream" && redis) {
-    const [outcome, id, lengthBefore] = await mustReach(runtime, "queue.enqueue", () => runScript(redis, ENQUEUE, keys, args));
+    const [outcome, id, trimmed] = await mustReach(runtime, "queue.enqueue", () => runScript(redis, ENQUEUE, keys, args));
     if (outcome === "duplicate") return duplicateResult(runtime, String(id), mode);
-    if (lengthBefore >= settings.maxLength) {
-      console.warn(`[edge-kit] queue "${settings.name}" holds ${lengthBefore} waiting jobs (maxLength ${settings.maxLength}): the oldest are being trimmed unprocessed`);
-    }
+    // Already counted by the script; the log line is for whoever watches the logs.
+    if (trimmed > 0) warnTrimmed(runtime, trimmed, "enqueueing");
     return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }) };
   }
 

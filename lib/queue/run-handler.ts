@@ -6,7 +6,8 @@
 import { JobTimeoutError } from "./errors";
 import type { JobContext, JobDefinition } from "./job-definition";
 
-export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** `timedOut`: the limit passed in ran out (as opposed to the handler throwing on its own). */
+export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown; timedOut?: true };
 
 export async function runHandler(
   definition: JobDefinition,
@@ -20,7 +21,7 @@ export async function runHandler(
     timer = setTimeout(() => {
       const error = new JobTimeoutError(context.type, timeoutMs);
       controller.abort(error);
-      resolve({ ok: false, error });
+      resolve({ ok: false, error, timedOut: true });
     }, timeoutMs);
   });
   // `new Promise` so a handler that throws synchronously is a failed attempt, not a crash.

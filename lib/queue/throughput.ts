@@ -7,7 +7,8 @@ import { DEFAULT_TTLS } from "../keys";
 import { recordCounts } from "../observability";
 import type { QueueRuntime } from "./settings";
 
-export type QueueCounter = "enqueued" | "duplicates" | "completed" | "failed" | "retried" | "dead" | "reclaimed" | "trimmed" | "requeued";
+export type QueueCounter =
+  | "enqueued" | "duplicates" | "completed" | "failed" | "retried" | "dead" | "reclaimed" | "trimmed" | "requeued" | "deferred";
 
 export type QueueCounts = Partial<Record<QueueCounter, number>>;
 
@@ -32,4 +33,14 @@ export function countQueue(runtime: QueueRuntime, counts: QueueCounts): Promise<
     (err: unknown) => console.warn(`[edge-kit] queue per-minute counters not written (counts lost, jobs unaffected):`, err),
   );
   return Promise.all([recordCounts(kit, counterName, Object.fromEntries(entries)), perMinute]).then(() => undefined);
+}
+
+/**
+ * The one log line for waiting jobs dropped by `MAXLEN ~` (enqueue, promotion of due delayed jobs,
+ * dead-letter requeue): jobs lost unprocessed must never go unnoticed.
+ */
+export function warnTrimmed(runtime: QueueRuntime, trimmed: number, during: string): void {
+  console.warn(
+    `[edge-kit] queue "${runtime.settings.name}" dropped ${trimmed} waiting job(s) unprocessed while ${during}: more than maxLength (${runtime.settings.maxLength}) were waiting`,
+  );
 }

@@ -77,6 +77,31 @@ describe("crash recovery (real processes)", () => {
     expect(await queue.stats()).toMatchObject({ length: 0, pending: 0, deadLetters: 0 });
   });
 
+  it("a job that keeps crashing its consumer is dead-lettered once its deliveries use up maxAttempts", async () => {
+    // reclaimAfter well above the time from "started" to the kill: a slow runner must not let the
+    // victim's own budget end (and hand the job back) before it dies.
+    const { queue, env, attempts } = setup(3000, 2);
+    const [id] = await enqueueMany(queue, 1);
+
+    // Two consumer processes in turn take the job and die inside its handler: 2 deliveries, no outcome.
+    for (const attempt of [1, 2]) {
+      const victim = spawnConsumer(env({ HANDLER_MS: "60000", BATCH_SIZE: "1", BUDGET_MS: "2900" }));
+      spawned.push(victim);
+      expect(await victim.waitFor((e) => e.event === "started")).toMatchObject({ jobId: id, attempt });
+      await victim.kill();
+      expect(await queue.stats()).toMatchObject({ pending: 1 });
+      await new Promise((r) => setTimeout(r, 3100)); // past reclaimAfter
+    }
+
+    // The 3rd delivery finds both attempts used: dead letter, without running the handler again.
+    const result = await queue.consume({ budgetMs: 1000, waitForDelayed: false });
+    expect(result).toMatchObject({ fetched: 1, reclaimed: 1, dead: 1, completed: 0 });
+    expect(attempts.get(id!)).toBeUndefined();
+    expect(await queue.getJob(id!)).toMatchObject({ status: "dead", attempts: 2, lastError: expect.stringMatching(/no outcome after 3 deliveries/) });
+    expect(await queue.deadLetters()).toMatchObject([{ jobId: id, attempts: 2 }]);
+    expect(await queue.stats()).toMatchObject({ length: 0, pending: 0, deadLetters: 1 });
+  });
+
   it("loses no job over 2000 jobs while consumer processes are killed again and again", { timeout: 150_000 }, async () => {
     const { queue, env, done } = setup(1000, 50);
     const ids = await enqueueMany(queue, 2000);
