@@ -86,10 +86,13 @@ describe("breaker: timeouts of callers sharing one HTTP request", () => {
     const kit = slowKit();
     slowPipelines();
     requests = 0;
-    // Each starts 20 ms after the previous one: five HTTP requests in flight at once, none joined.
-    const calls = Array.from({ length: 5 }, (_, i) =>
-      new Promise((r) => setTimeout(r, i * 20)).then(() => guardedGet(kit, `overlap-${i}`)),
-    );
+    // Each starts 5 ms after the previous one, from a timer of its own (so in a later turn, however
+    // loaded the machine): five HTTP requests in flight at once, none joined.
+    const calls = [];
+    for (let i = 0; i < 5; i++) {
+      calls.push(guardedGet(kit, `overlap-${i}`));
+      await new Promise((r) => setTimeout(r, 5));
+    }
     expect((await Promise.all(calls)).map((r) => r.degraded)).toEqual(Array(5).fill("timeout"));
     expect(requests).toBe(5);
     expect(kit.breaker!.state()).toBe("open");
