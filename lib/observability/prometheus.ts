@@ -77,6 +77,7 @@ export function snapshotToFamilies(s: MetricsSnapshot): MetricFamily[] {
     { name: `${p}_queue_delayed`, help: "Jobs waiting for their retry time.", type: "gauge", samples: perQueue((q) => q.delayed) },
     { name: `${p}_queue_dead_letters`, help: "Entries in the dead-letter stream.", type: "gauge", samples: perQueue((q) => q.deadLetters) },
     { name: `${p}_queue_jobs_total`, help: "Queue throughput counters.", type: "counter", samples: queues.flatMap((q) => byField(q.counts, "event", { queue: q.name })) },
-    { name: `${p}_metrics_part_degraded`, help: "1 for each part of this scrape that could not be read.", type: "gauge", samples: s.degraded.map((d) => ({ labels: { part: d.split(":")[0]! }, value: 1 })) },
+    // One sample per part: a part may list several unread figures ("queues: a: timeout", "queues: b: …").
+    { name: `${p}_metrics_part_degraded`, help: "1 for each part of this scrape that could not be read, wholly or in part.", type: "gauge", samples: [...new Set(s.degraded.map((d) => d.split(":")[0]!))].map((part) => ({ labels: { part }, value: 1 })) },
   ];
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMetrics, recordCounts } from "@/lib/observability";
+import { createQueue, defineJobs } from "@/lib/queue";
 import { createTestKit } from "../../setup/kit";
 import { testRedis } from "../../setup/redis";
 import { startHungEndpoint, type HungEndpoint } from "./hung-endpoint";
@@ -7,6 +8,8 @@ import { startHungEndpoint, type HungEndpoint } from "./hung-endpoint";
 describe("collectMetrics", () => {
   const kit = createTestKit();
   const redis = testRedis();
+  // The app's queues, as the metrics endpoint is given them (app/app-queues.ts).
+  const queues = [createQueue(kit, { name: "emails", jobs: defineJobs({}) })];
 
   beforeAll(async () => {
     await Promise.all([
@@ -25,7 +28,7 @@ describe("collectMetrics", () => {
   });
 
   it("reads INFO, latency, key counts and every feature's shared counters in one snapshot", async () => {
-    const s = await collectMetrics(kit);
+    const s = await collectMetrics(kit, { queues });
     expect(s.degraded).toEqual([]);
     expect(s.redis.reachable).toBe(true);
     expect(s.redis.latencyMs).toBeGreaterThanOrEqual(0);
@@ -43,7 +46,11 @@ describe("collectMetrics", () => {
 
   it("is the same from a second instance (numbers live in Redis, not in the process)", async () => {
     const other = createTestKit({ env: { EDGE_KIT_KEY_PREFIX: kit.keys.prefix } });
-    const [a, b] = await Promise.all([collectMetrics(kit, { keyCounts: false }), collectMetrics(other, { keyCounts: false })]);
+    const otherQueues = [createQueue(other, { name: "emails", jobs: defineJobs({}) })];
+    const [a, b] = await Promise.all([
+      collectMetrics(kit, { keyCounts: false, queues }),
+      collectMetrics(other, { keyCounts: false, queues: otherQueues }),
+    ]);
     expect(b.rateLimit).toEqual(a.rateLimit);
     expect(b.queues).toEqual(a.queues);
   });

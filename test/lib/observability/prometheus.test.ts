@@ -53,6 +53,21 @@ describe("Prometheus text exposition 0.0.4", () => {
     }
   });
 
+  it("leaves out counters that could not be read, and marks each degraded part once", () => {
+    const degraded = renderPrometheus(
+      snapshotToFamilies({
+        ...SNAPSHOT,
+        cache: { hits: null, misses: null, stale: null, hitRatePercent: null, backend: "memory", memoryCacheSize: 0 },
+        degraded: ["cache: timeout", "queues: a: timeout", "queues: b: redis-error"],
+      }),
+    );
+    expect(degraded).not.toMatch(/^edge_kit_cache_/m);
+    expect(degraded.match(/^edge_kit_metrics_part_degraded.*$/gm)).toEqual([
+      'edge_kit_metrics_part_degraded{part="cache"} 1',
+      'edge_kit_metrics_part_degraded{part="queues"} 1',
+    ]);
+  });
+
   it("renders nothing for no samples", () => {
     expect(renderPrometheus([{ name: "x", help: "h", type: "gauge", samples: [] }])).toBe("");
   });
