@@ -50,6 +50,9 @@ export interface CacheStats {
 export interface LockStats {
   /** Acquisitions refused because another owner held the lock. */
   contended: number;
+  /** Total time acquisitions spent waiting for a held lock, all instances (lib/lock's `waitMs` counter). */
+  waitMs: number;
+  /** Every counted event (`acquired`, `contended`, `released`, …); `waitMs` is a duration, so not here. */
   counts: Counts;
 }
 
@@ -121,6 +124,8 @@ export function fromCacheFeature(stats: FeatureCacheStats): Reading<CacheStats> 
 }
 
 export function lockFromCounts(counts: Counts): LockStats {
-  const contended = counts["contended"] ?? counts["contention"] ?? counts["busy"] ?? counts["not-acquired"] ?? 0;
-  return { contended, counts };
+  // waitMs sums milliseconds: summed with event counts it would make `events_total` meaningless.
+  const { waitMs = 0, ...events } = counts;
+  const contended = events["contended"] ?? events["contention"] ?? events["busy"] ?? events["not-acquired"] ?? 0;
+  return { contended, waitMs, counts: events };
 }

@@ -14,7 +14,7 @@ describe("collectMetrics", () => {
   beforeAll(async () => {
     await Promise.all([
       recordCounts(kit, "ratelimit", { allowed: 7, limited: 2, blocked: 1, degraded: 1, "degraded.timeout": 1 }),
-      recordCounts(kit, "lock", { acquired: 3, contended: 2 }),
+      recordCounts(kit, "lock", { acquired: 3, contended: 2, waitMs: 40 }),
       redis.hset(kit.keys.cacheStats(), { hit: 3, miss: 1, stale: 1 }),
     ]);
     // A queue the way lib/queue lays it out: stream + consumer group "workers", delayed set, dead letters.
@@ -35,7 +35,8 @@ describe("collectMetrics", () => {
     expect(s.redis.info!.connectedClients).toBeGreaterThan(0);
     expect(s.rateLimit).toMatchObject({ allowed: 7, denied: 3, degraded: 1 });
     expect(s.rateLimit!.counts["degraded.timeout"]).toBe(1);
-    expect(s.lock).toMatchObject({ contended: 2 });
+    // waitMs is a duration, kept apart from the event counts (exported as edge_kit_lock_wait_seconds_total).
+    expect(s.lock).toEqual({ contended: 2, waitMs: 40, counts: { acquired: 3, contended: 2 } });
     expect(s.cache).toMatchObject({ hits: 3, stale: 1, misses: 1, hitRatePercent: 80, backend: "redis" });
     expect(s.queues).toEqual([
       { name: "emails", length: 4, pending: 1, lag: 3, delayed: 1, deadLetters: 1, counts: { enqueued: 4, dead: 1 } },
