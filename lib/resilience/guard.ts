@@ -176,15 +176,26 @@ function errorText(err: unknown): string {
  * each still counts, so an outage under steady traffic opens the circuit as before. Separate requests
  * started in the same turn are one observation of the same slow moment and count once.
  */
-let turnKey: object | undefined;
+let turn: { key: object; startedAt: number } | undefined;
+
+/**
+ * A safety net, not the rule: where a runtime drops the reset timer (workerd cancels the timers of a
+ * request that has ended), a key must still expire, or every later timeout in the isolate would share
+ * it and the circuit could never open. Longer than one turn takes (15 ms measured, cold).
+ */
+const TURN_MAX_MS = 50;
 
 function startTurnKey(): object {
-  if (!turnKey) {
-    turnKey = {};
+  const now = performance.now();
+  if (!turn || now - turn.startedAt > TURN_MAX_MS) {
+    const current = { key: {}, startedAt: now };
+    turn = current;
     // Cleared by the next timer turn: every guard started before it (microtasks included) shares the key.
-    setTimeout(() => (turnKey = undefined), 0);
+    setTimeout(() => {
+      if (turn === current) turn = undefined;
+    }, 0);
   }
-  return turnKey;
+  return turn.key;
 }
 
 /** The breaker failure key of each RedisTimeoutError a guard's own timer raised (read by outer guards too). */
