@@ -2,12 +2,14 @@
 // refreshes itself from /api/dashboard. Redis is only ever read server-side.
 import { getKit } from "@/lib/kit-instance";
 import { buildDashboard } from "@/lib/observability";
+import { appQueues } from "./app-queues";
 import { Dashboard } from "./dashboard/dashboard";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 export default async function Home() {
-  const data = await buildDashboard(getKit());
+  const kit = getKit();
+  const data = await buildDashboard(kit, { queues: appQueues(kit) });
   return <Dashboard initial={data} />;
 }

@@ -70,7 +70,7 @@ export function Dashboard({ initial, refreshMs = 5000 }: DashboardProps) {
 
         <Card title="Cache">
           <Figure label="hit rate" value={data.cache?.hitRatePercent ?? null} unit="%" testId="cache-hit-rate" />
-          <Figure label="hits" value={data.cache ? data.cache.hits + data.cache.stale : null} testId="cache-hits" />
+          <Figure label="hits" value={data.cache && data.cache.hits !== null && data.cache.stale !== null ? data.cache.hits + data.cache.stale : null} testId="cache-hits" />
           <Figure label="misses" value={data.cache?.misses ?? null} testId="cache-misses" />
           <Figure label="backend" value={data.cache?.backend ?? null} testId="cache-backend" />
           {h ? <Sparkline values={h.cacheHitRatePercent} max={100} label="cache hit rate per minute" /> : null}

@@ -37,6 +37,8 @@ export interface BuildDashboardOptions {
   keyCountsMaxAgeMs?: number;
   timeoutMs?: number;
   readers?: CollectMetricsOptions["readers"];
+  /** The app's queues: the dashboard shows exactly these (see CollectMetricsOptions.queues). */
+  queues?: CollectMetricsOptions["queues"];
 }
 
 const keyCountMemo = new WeakMap<Kit, { at: number; families: FamilyKeyCount[] }>();
@@ -49,6 +51,7 @@ export async function buildDashboard(kit: Kit, options: BuildDashboardOptions = 
     timeoutMs,
     keyCounts: fresh ? false : { maxPages: 5 },
     ...(options.readers ? { readers: options.readers } : {}),
+    ...(options.queues ? { queues: options.queues } : {}),
   });
   if (snapshot.keys) keyCountMemo.set(kit, { at: kit.clock.now(), families: snapshot.keys.families });
   await recordHistorySample(kit, sampleFromSnapshot(snapshot));

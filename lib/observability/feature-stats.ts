@@ -1,16 +1,27 @@
 /**
  * Where the metrics read each feature's numbers. Every reader is one entry of `defaultStatsReaders`,
- * so a feature that ships its own reader (e.g. lib/cache `getCacheStats`) replaces one line here.
- * Until then the numbers come from the feature's shared counter hash (`recordCounts` / `readCounts`),
- * so every instance reports the same values (runtime-facts §12).
+ * so a feature that ships its own reader (lib/cache `getCacheStats`, lib/queue `Queue.stats`)
+ * replaces one line here. Until then the numbers come from the feature's shared counter hash
+ * (`recordCounts` / `readCounts`), so every instance reports the same values (runtime-facts §12).
  */
 import type { Kit } from "../kit";
-import type { MetricsRedis } from "../redis";
+import type { DegradedReason } from "../resilience";
 import { readCounts } from "./counters";
 import { getCacheStats, type CacheStats as FeatureCacheStats } from "../cache";
-import { scanKeys } from "./key-counts";
+import { readQueueStats, type QueueSource } from "./queue-stats";
 
 export type Counts = Record<string, number>;
+
+/**
+ * What a reader could read, and what it could not: each `unread` entry lands in the snapshot's
+ * `degraded` (`"cache: timeout"`). A figure that could not be read is left out (null), never 0: a
+ * counter that drops to 0 is a counter reset to Prometheus.
+ */
+export interface Reading<T> {
+  /** `null` when nothing could be read. */
+  value: T | null;
+  unread: string[];
+}
 
 export interface RateLimitStats {
   allowed: number;
@@ -23,12 +34,12 @@ export interface RateLimitStats {
 }
 
 export interface CacheStats {
-  /** Fresh hits, all instances. */
-  hits: number;
-  misses: number;
-  /** Stale hits served while a refresh ran (counted as hits in the rate). */
-  stale: number;
-  /** (hits + stale) / lookups in percent; `null` before the first lookup. */
+  /** Fresh hits, all instances; `null` when the shared counters could not be read. */
+  hits: number | null;
+  misses: number | null;
+  /** Stale hits served while a refresh ran (counted as hits in the rate); `null` when unknown. */
+  stale: number | null;
+  /** (hits + stale) / lookups in percent; `null` before the first lookup, or when unknown. */
   hitRatePercent: number | null;
   /** `memory` while this instance answers from its in-memory fallback. */
   backend: "redis" | "memory";
@@ -39,6 +50,9 @@ export interface CacheStats {
 export interface LockStats {
   /** Acquisitions refused because another owner held the lock. */
   contended: number;
+  /** Total time acquisitions spent waiting for a held lock, all instances (lib/lock's `waitMs` counter). */
+  waitMs: number;
+  /** Every counted event (`acquired`, `contended`, `released`, …); `waitMs` is a duration, so not here. */
   counts: Counts;
 }
 
@@ -57,12 +71,13 @@ export interface QueueStats {
   counts: Counts;
 }
 
-/** One reader per feature; each throws on Redis failure (the snapshot guards every call). */
+/** One reader per feature; a plain figure throws on Redis failure (the snapshot guards every call). */
 export interface StatsReaders {
   rateLimit(kit: Kit): Promise<RateLimitStats>;
-  cache(kit: Kit): Promise<CacheStats>;
+  cache(kit: Kit): Promise<Reading<CacheStats>>;
   lock(kit: Kit): Promise<LockStats>;
-  queues(kit: Kit): Promise<QueueStats[]>;
+  /** `queues`: the app's own queues (CollectMetricsOptions.queues); absent, they are discovered by SCAN. */
+  queues(kit: Kit, queues?: readonly QueueSource[]): Promise<Reading<QueueStats[]>>;
 }
 
 export const defaultStatsReaders: StatsReaders = {
@@ -71,9 +86,14 @@ export const defaultStatsReaders: StatsReaders = {
   cache: async (kit) => fromCacheFeature(await getCacheStats(kit)),
   // PLUG: lib/lock's contention reader, when it exists.
   lock: async (kit) => lockFromCounts(await readCounts(kit, "lock")),
-  // PLUG: lib/queue's stats operation (depth/pending/lag/dead letters), when it exists.
-  queues: (kit) => readQueueStats(kit),
+  queues: (kit, queues) => readQueueStats(kit, queues),
 };
+
+/** How a degraded reason reads in the snapshot's `degraded` list. */
+export function describeDegraded(reason: DegradedReason | "no-redis"): string {
+  if (reason === "circuit-open") return "skipped, circuit breaker open";
+  return reason === "no-redis" ? "no Redis configured" : reason;
+}
 
 export function rateLimitFromCounts(counts: Counts): RateLimitStats {
   const n = (field: string) => counts[field] ?? 0;
@@ -85,71 +105,27 @@ export function rateLimitFromCounts(counts: Counts): RateLimitStats {
   };
 }
 
-/** lib/cache's own stats (its `{prefix}:cache-stats` hash, written inside each read) in this shape. */
-export function fromCacheFeature(stats: FeatureCacheStats): CacheStats {
+/**
+ * lib/cache's own stats (its `{prefix}:cache-stats` hash, written inside each read) in this shape.
+ * When its HMGET degraded (timeout, open circuit) the counters are unknown: left out, and named.
+ */
+export function fromCacheFeature(stats: FeatureCacheStats): Reading<CacheStats> {
   return {
-    hits: stats.hits,
-    misses: stats.misses,
-    stale: stats.stale,
-    hitRatePercent: stats.hitRatePercent,
-    backend: stats.backend,
-    memoryCacheSize: stats.memoryEntries,
+    value: {
+      hits: stats.hits,
+      misses: stats.misses,
+      stale: stats.stale,
+      hitRatePercent: stats.hitRatePercent,
+      backend: stats.backend,
+      memoryCacheSize: stats.memoryEntries,
+    },
+    unread: stats.countersUnread ? [describeDegraded(stats.countersUnread)] : [],
   };
 }
 
 export function lockFromCounts(counts: Counts): LockStats {
-  const contended = counts["contended"] ?? counts["contention"] ?? counts["busy"] ?? counts["not-acquired"] ?? 0;
-  return { contended, counts };
-}
-
-/** How many queues a snapshot reports at most (discovered by a bounded SCAN of the queue family). */
-const MAX_QUEUES = 20;
-
-/**
- * Depth, pending, lag, delayed and dead letters of every queue stream found under the kit's prefix,
- * read directly from the streams (XLEN, XINFO GROUPS, ZCARD) until lib/queue exposes its own stats.
- */
-export async function readQueueStats(kit: Kit): Promise<QueueStats[]> {
-  const redis: MetricsRedis | null = kit.redis;
-  if (!redis) return [];
-  const familyPrefix = kit.keys.family("queue");
-  const { keys: found } = await scanKeys(redis, kit.keys.scanPattern("queue"), { maxPages: 5, pageSize: 1000 });
-  const names = [...new Set(found.map((key) => decodeURIComponent(key.slice(familyPrefix.length))))].sort().slice(0, MAX_QUEUES);
-  return Promise.all(
-    names.map(async (name): Promise<QueueStats> => {
-      const stream = kit.keys.queueStream(name);
-      const [length, groups, delayed, deadLetters, counts] = await Promise.all([
-        redis.xlen(stream),
-        redis.xinfo(stream, { type: "GROUPS" }),
-        redis.zcard(kit.keys.queueDelayed(name)),
-        redis.xlen(kit.keys.queueDeadLetter(name)),
-        readCounts(kit, `queue.${name}`),
-      ]);
-      // The queue's consumers join one group ("workers"); report that one, else the first.
-      const all = groups.map(pairsToRecord);
-      const group = all.find((g) => g["name"] === "workers") ?? all[0];
-      return {
-        name,
-        length,
-        pending: group ? numberOrNull(group["pending"]) : null,
-        lag: group ? numberOrNull(group["lag"]) : null,
-        delayed,
-        deadLetters,
-        counts,
-      };
-    }),
-  );
-}
-
-/** XINFO replies are flat `[field, value, field, value…]` arrays. */
-function pairsToRecord(entry: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!Array.isArray(entry)) return out;
-  for (let i = 0; i + 1 < entry.length; i += 2) out[String(entry[i])] = entry[i + 1];
-  return out;
-}
-
-function numberOrNull(value: unknown): number | null {
-  const n = typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : null;
+  // waitMs sums milliseconds: summed with event counts it would make `events_total` meaningless.
+  const { waitMs = 0, ...events } = counts;
+  const contended = events["contended"] ?? events["contention"] ?? events["busy"] ?? events["not-acquired"] ?? 0;
+  return { contended, waitMs, counts: events };
 }

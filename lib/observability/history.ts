@@ -47,8 +47,9 @@ export function sampleFromSnapshot(s: MetricsSnapshot): HistorySample {
     queues.reduce((total, q) => total + (pick(q) ?? 0), 0);
   const sample: HistorySample = {
     latencyMs: s.redis.latencyMs ?? undefined,
-    cacheHits: s.cache ? s.cache.hits + s.cache.stale : undefined,
-    cacheMisses: s.cache?.misses,
+    // Unknown counters (a degraded read) are left out of the sample: a 0 would read as a reset.
+    cacheHits: s.cache && s.cache.hits !== null && s.cache.stale !== null ? s.cache.hits + s.cache.stale : undefined,
+    cacheMisses: s.cache?.misses ?? undefined,
     allowed: s.rateLimit?.allowed,
     denied: s.rateLimit?.denied,
     degraded: s.rateLimit?.degraded,

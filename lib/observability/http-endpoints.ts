@@ -8,7 +8,7 @@ import { guard } from "../resilience";
 import { problemResponse, PROBLEM_TYPES, verifyBearer } from "../http";
 import { getCacheStats } from "../cache";
 import { checkHealth, checkLiveness, healthHttpStatus, HEALTH_CONTENT_TYPE, type HealthStatus } from "./health";
-import { collectMetrics } from "./metrics-snapshot";
+import { collectMetrics, type CollectMetricsOptions } from "./metrics-snapshot";
 import { parseRedisInfo, summarizeRedisInfo } from "./redis-info";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, snapshotToFamilies } from "./prometheus";
 import { recordHistorySample, sampleFromSnapshot } from "./history";
@@ -95,7 +95,8 @@ export async function cacheHealthResponse(kit: Kit, timeoutMs = 300): Promise<Re
       backend: stats.backend,
       latency_ms: latencyMs,
       stats: {
-        hits: stats.hits + stats.stale,
+        // null, not 0, when the shared counters could not be read (status says why).
+        hits: stats.hits === null || stats.stale === null ? null : stats.hits + stats.stale,
         misses: stats.misses,
         hit_rate_percent: stats.hitRatePercent,
         redis_available: redisAvailable,
@@ -136,11 +137,14 @@ export function wantsPrometheus(request: Request): boolean {
   return /(^|,)\s*(text\/plain|application\/openmetrics-text)/i.test(accept) && !/^\s*application\/json/i.test(accept);
 }
 
+/** What the metrics and dashboard endpoints read besides the kit: the app's queues (see CollectMetricsOptions). */
+export type MetricsEndpointOptions = Pick<CollectMetricsOptions, "queues">;
+
 /**
  * `GET /api/admin/redis/metrics`: `Authorization: Bearer $METRICS_TOKEN` (constant-time check), 401
  * problem+json otherwise. JSON snapshot by default; Prometheus text for `Accept: text/plain` or `?format=prometheus`.
  */
-export async function metricsResponse(kit: Kit, request: Request): Promise<Response> {
+export async function metricsResponse(kit: Kit, request: Request, options: MetricsEndpointOptions = {}): Promise<Response> {
   if (!(await verifyBearer(request.headers.get("authorization"), kit.config.metricsToken))) {
     return problemResponse(
       {
@@ -155,7 +159,7 @@ export async function metricsResponse(kit: Kit, request: Request): Promise<Respo
       { headers: { "www-authenticate": 'Bearer realm="metrics"' } },
     );
   }
-  const snapshot = await collectMetrics(kit);
+  const snapshot = await collectMetrics(kit, options);
   // Each scrape also feeds the dashboard's shared per-minute history.
   await recordHistorySample(kit, sampleFromSnapshot(snapshot));
   if (wantsPrometheus(request)) {
@@ -167,7 +171,7 @@ export async function metricsResponse(kit: Kit, request: Request): Promise<Respo
 }
 
 /** `GET /api/dashboard`: the dashboard's aggregate numbers; no secret required, none exposed. */
-export async function dashboardResponse(kit: Kit): Promise<Response> {
-  return json(await buildDashboard(kit));
+export async function dashboardResponse(kit: Kit, options: MetricsEndpointOptions = {}): Promise<Response> {
+  return json(await buildDashboard(kit, options));
 }
 

@@ -11,14 +11,10 @@ export { parseRedisInfo, summarizeRedisInfo, hitRatePercent } from "./redis-info
 export type { RedisInfoSections, RedisInfoSummary, KeyspaceEntry } from "./redis-info";
 export { countKeysByFamily, scanKeys } from "./key-counts";
 export type { FamilyKeyCount, KeyCountOptions, ScanKeysResult } from "./key-counts";
-export {
-  defaultStatsReaders,
-  readQueueStats,
-  rateLimitFromCounts,
-  fromCacheFeature,
-  lockFromCounts,
-} from "./feature-stats";
-export type { StatsReaders, RateLimitStats, CacheStats, LockStats, QueueStats, Counts } from "./feature-stats";
+export { defaultStatsReaders, rateLimitFromCounts, fromCacheFeature, lockFromCounts, describeDegraded } from "./feature-stats";
+export type { StatsReaders, Reading, RateLimitStats, CacheStats, LockStats, QueueStats, Counts } from "./feature-stats";
+export { readQueueStats } from "./queue-stats";
+export type { QueueSource } from "./queue-stats";
 export { collectMetrics } from "./metrics-snapshot";
 export type { MetricsSnapshot, CollectMetricsOptions } from "./metrics-snapshot";
 export { renderPrometheus, snapshotToFamilies, PROMETHEUS_CONTENT_TYPE } from "./prometheus";
@@ -38,4 +34,4 @@ export {
   wantsPrometheus,
   HEALTH_PROXY_HEADER,
 } from "./http-endpoints";
-export type { HealthProxyOptions } from "./http-endpoints";
+export type { HealthProxyOptions, MetricsEndpointOptions } from "./http-endpoints";

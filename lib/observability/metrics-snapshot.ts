@@ -5,15 +5,18 @@
  * fails the rest.
  */
 import type { Kit, KitMode } from "../kit";
-import { guard, type DegradedReason } from "../resilience";
+import { guard } from "../resilience";
 import { countKeysByFamily, type FamilyKeyCount, type KeyCountOptions } from "./key-counts";
 import { parseRedisInfo, summarizeRedisInfo, type RedisInfoSummary } from "./redis-info";
+import type { QueueSource } from "./queue-stats";
 import {
   defaultStatsReaders,
+  describeDegraded,
   type CacheStats,
   type LockStats,
   type QueueStats,
   type RateLimitStats,
+  type Reading,
   type StatsReaders,
 } from "./feature-stats";
 
@@ -33,7 +36,10 @@ export interface MetricsSnapshot {
   cache: CacheStats | null;
   lock: LockStats | null;
   queues: QueueStats[] | null;
-  /** Parts that could not be read, with why: `["info: timeout"]`. Empty when everything answered. */
+  /**
+   * Parts, or figures of a part, that could not be read, with why: `["info: timeout"]`,
+   * `["queues: emails: timeout"]`. Their figures are left out (null), never 0. Empty when all answered.
+   */
   degraded: string[];
 }
 
@@ -44,9 +50,15 @@ export interface CollectMetricsOptions {
   keyCounts?: false | KeyCountOptions;
   /** Override one feature's reader (tests, or a feature's own reader before it is wired in). */
   readers?: Partial<StatsReaders>;
+  /**
+   * The app's queues (lib/queue `createQueue` results): the snapshot reads exactly these. Without
+   * them queues are discovered by a bounded SCAN, which a large keyspace can cut short (then listed
+   * in `degraded`).
+   */
+  queues?: readonly QueueSource[];
 }
 
-type Part<T> = { value: T | null; degraded?: string };
+type Part<T> = { value: T | null; degraded: string[] };
 
 /** Reads everything once; never throws for a Redis failure (it lands in `degraded`). */
 export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = {}): Promise<MetricsSnapshot> {
@@ -67,36 +79,46 @@ export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = 
       degraded: ["redis: not configured (memory mode, per-instance numbers only)"],
     };
   }
-  const part = async <T>(name: string, read: () => Promise<T>): Promise<Part<T>> => {
+  // A reader that cannot read a figure says so in its Reading; one that fails outright is caught here.
+  const part = async <T>(name: string, read: () => Promise<Reading<T>>): Promise<Part<T>> => {
     const result = await guard(read, {
       name: `metrics.${name}`,
       timeoutMs,
       failPolicy: "open",
-      fallback: (): T | null => null,
+      fallback: (): Reading<T> | null => null,
       breaker: kit.breaker,
       clock: kit.clock,
     });
-    return result.degraded ? { value: null, degraded: `${name}: ${describe(result.degraded)}` } : { value: result.value };
+    if (result.degraded) return { value: null, degraded: [`${name}: ${describeDegraded(result.degraded)}`] };
+    const reading = result.value ?? { value: null, unread: [] }; // null is only ever the fallback's
+    return { value: reading.value, degraded: reading.unread.map((u) => `${name}: ${u}`) };
   };
+  const whole = <T>(read: () => Promise<T>) => async (): Promise<Reading<T>> => ({ value: await read(), unread: [] });
 
   const started = kit.clock.now();
   const [ping, info, keys, rateLimit, cache, lock, queues] = await Promise.all([
-    part("ping", async () => {
-      await redis.ping();
-      return kit.clock.now() - started;
-    }),
-    part("info", async () => summarizeRedisInfo(parseRedisInfo(String(await redis.exec<string>(["INFO"]))))),
+    part(
+      "ping",
+      whole(async () => {
+        await redis.ping();
+        return kit.clock.now() - started;
+      }),
+    ),
+    part("info", whole(async () => summarizeRedisInfo(parseRedisInfo(String(await redis.exec<string>(["INFO"])))))),
     keyCounts === false
-      ? Promise.resolve<Part<{ families: FamilyKeyCount[] }>>({ value: null })
-      : part("keys", async () => {
-          // The database size lets an unfinished walk report an extrapolated estimate besides its lower bound.
-          const databaseKeys = keyCounts.databaseKeys ?? (await redis.dbsize());
-          return { families: await countKeysByFamily(redis, kit.keys, { ...keyCounts, databaseKeys }) };
-        }),
-    part("rateLimit", () => readers.rateLimit(kit)),
+      ? Promise.resolve<Part<{ families: FamilyKeyCount[] }>>({ value: null, degraded: [] })
+      : part(
+          "keys",
+          whole(async () => {
+            // The database size lets an unfinished walk report an extrapolated estimate besides its lower bound.
+            const databaseKeys = keyCounts.databaseKeys ?? (await redis.dbsize());
+            return { families: await countKeysByFamily(redis, kit.keys, { ...keyCounts, databaseKeys }) };
+          }),
+        ),
+    part("rateLimit", whole(() => readers.rateLimit(kit))),
     part("cache", () => readers.cache(kit)),
-    part("lock", () => readers.lock(kit)),
-    part("queues", () => readers.queues(kit)),
+    part("lock", whole(() => readers.lock(kit))),
+    part("queues", () => readers.queues(kit, options.queues)),
   ]);
   const parts = [ping, info, keys, rateLimit, cache, lock, queues];
   return {
@@ -108,10 +130,6 @@ export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = 
     cache: cache.value,
     lock: lock.value,
     queues: queues.value,
-    degraded: parts.flatMap((p) => (p.degraded ? [p.degraded] : [])),
+    degraded: parts.flatMap((p) => p.degraded),
   };
-}
-
-function describe(reason: DegradedReason): string {
-  return reason === "circuit-open" ? "skipped, circuit breaker open" : reason;
 }

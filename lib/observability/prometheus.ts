@@ -70,13 +70,16 @@ export function snapshotToFamilies(s: MetricsSnapshot): MetricFamily[] {
     { name: `${p}_cache_misses_total`, help: "Cache lookups that went to the source.", type: "counter", samples: one(s.cache?.misses) },
     { name: `${p}_cache_hit_ratio`, help: "Cache hits / lookups since the counters started.", type: "gauge", samples: one(s.cache?.hitRatePercent === null || s.cache?.hitRatePercent === undefined ? null : s.cache.hitRatePercent / 100) },
     { name: `${p}_lock_contended_total`, help: "Lock acquisitions refused because another owner held the lock.", type: "counter", samples: one(s.lock?.contended) },
-    { name: `${p}_lock_events_total`, help: "Every lock counter field.", type: "counter", samples: byField(s.lock?.counts, "event") },
+    // Seconds, Prometheus' base unit for time (https://prometheus.io/docs/practices/naming/#base-units).
+    { name: `${p}_lock_wait_seconds_total`, help: "Time lock acquisitions spent waiting for a held lock.", type: "counter", samples: one(s.lock ? s.lock.waitMs / 1000 : null) },
+    { name: `${p}_lock_events_total`, help: "Lock events by kind (acquired, contended, released, lost, …).", type: "counter", samples: byField(s.lock?.counts, "event") },
     { name: `${p}_queue_length`, help: "Entries in the queue stream.", type: "gauge", samples: perQueue((q) => q.length) },
     { name: `${p}_queue_pending`, help: "Delivered, not yet acked.", type: "gauge", samples: perQueue((q) => q.pending) },
     { name: `${p}_queue_lag`, help: "Entries not yet delivered to the consumer group.", type: "gauge", samples: perQueue((q) => q.lag) },
     { name: `${p}_queue_delayed`, help: "Jobs waiting for their retry time.", type: "gauge", samples: perQueue((q) => q.delayed) },
     { name: `${p}_queue_dead_letters`, help: "Entries in the dead-letter stream.", type: "gauge", samples: perQueue((q) => q.deadLetters) },
     { name: `${p}_queue_jobs_total`, help: "Queue throughput counters.", type: "counter", samples: queues.flatMap((q) => byField(q.counts, "event", { queue: q.name })) },
-    { name: `${p}_metrics_part_degraded`, help: "1 for each part of this scrape that could not be read.", type: "gauge", samples: s.degraded.map((d) => ({ labels: { part: d.split(":")[0]! }, value: 1 })) },
+    // One sample per part: a part may list several unread figures ("queues: a: timeout", "queues: b: …").
+    { name: `${p}_metrics_part_degraded`, help: "1 for each part of this scrape that could not be read, wholly or in part.", type: "gauge", samples: [...new Set(s.degraded.map((d) => d.split(":")[0]!))].map((part) => ({ labels: { part }, value: 1 })) },
   ];
 }

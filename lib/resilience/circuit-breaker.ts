@@ -34,7 +34,8 @@ export interface CircuitBreaker {
    * Redis did not answer (timeout, transport failure): counts, opens or re-opens. `cause`, when an
    * object, is counted once however many callers report it: a request that joined several callers'
    * pipelines (lib/redis/coalescing-requester.ts) fails them all with the same error object, and one
-   * failed HTTP request must not open the circuit alone.
+   * failed HTTP request must not open the circuit alone. guard() passes, for its own timeouts, one
+   * key per event-loop turn the guards started in, for the same reason (lib/resilience/guard.ts).
    */
   onFailure(cause?: unknown): void;
 }

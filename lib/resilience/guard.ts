@@ -91,7 +91,7 @@ export async function guard<T>(operation: GuardOperation<T>, options: GuardOptio
   if (breaker && !breaker.canAttempt()) return degrade(options, "circuit-open", undefined, startedAt, breaker);
 
   try {
-    const value = await withBudget(operation, name, timeoutMs, emit);
+    const value = await withBudget(operation, name, timeoutMs, emit, breaker && startTurnKey());
     breaker?.onSuccess();
     return { value };
   } catch (err) {
@@ -108,7 +108,8 @@ export async function guard<T>(operation: GuardOperation<T>, options: GuardOptio
         context: { operation: name, replyCode: code },
       });
     }
-    breaker?.onFailure(err);
+    // A guard's own timeout counts once per start turn (see startTurnKey); anything else once per error object.
+    breaker?.onFailure(timeoutKeys.get(err as object) ?? err);
     return degrade(options, kind === "timeout" ? "timeout" : "redis-error", err, startedAt, breaker);
   }
 }
@@ -160,17 +161,65 @@ function errorText(err: unknown): string {
 }
 
 /**
+ * Guard timeouts of guards that STARTED in the same event-loop turn are ONE breaker failure.
+ *
+ * Why: kit guards budget exactly the client's per-request timeout (kitGuardOptions), and a guard's
+ * timer starts before its command is sent, so it fires before the client aborts the request. The
+ * callers whose commands @upstash/redis auto-pipelined into one HTTP request issued them in one turn
+ * (the client flushes after two microtasks); without this, each reported its own RedisTimeoutError and
+ * one slow request counted once per caller: five gated features of one page view met the default
+ * threshold and opened the circuit alone. Failures the client reports itself (abort, 5xx) need no
+ * key: the callers of one request share that error object, which the breaker counts once.
+ *
+ * A turn, not a time window: the callers of one pipeline can start their budgets well apart in wall
+ * time (15 ms measured for a cold first call), while separate requests arrive in separate turns and
+ * each still counts, so an outage under steady traffic opens the circuit as before. Separate requests
+ * started in the same turn are one observation of the same slow moment and count once.
+ */
+let turn: { key: object; startedAt: number } | undefined;
+
+/**
+ * A safety net, not the rule: where a runtime drops the reset timer (workerd cancels the timers of a
+ * request that has ended), a key must still expire, or every later timeout in the isolate would share
+ * it and the circuit could never open. Longer than one turn takes (15 ms measured, cold).
+ */
+const TURN_MAX_MS = 50;
+
+function startTurnKey(): object {
+  const now = performance.now();
+  if (!turn || now - turn.startedAt > TURN_MAX_MS) {
+    const current = { key: {}, startedAt: now };
+    turn = current;
+    // Cleared by the next timer turn: every guard started before it (microtasks included) shares the key.
+    setTimeout(() => {
+      if (turn === current) turn = undefined;
+    }, 0);
+  }
+  return turn.key;
+}
+
+/** The breaker failure key of each RedisTimeoutError a guard's own timer raised (read by outer guards too). */
+const timeoutKeys = new WeakMap<object, object>();
+
+/**
  * Races `operation` against `timeoutMs`. On timeout: aborts the operation's signal, rejects with
  * RedisTimeoutError and stops waiting. A later rejection of the abandoned operation that is not
  * its own abort/timeout is reported as `redis.late-failure` (never an unhandled rejection).
  */
-function withBudget<T>(operation: GuardOperation<T>, name: string, timeoutMs: number, emit: EmitResilienceEvent | undefined): Promise<T> {
+function withBudget<T>(
+  operation: GuardOperation<T>,
+  name: string,
+  timeoutMs: number,
+  emit: EmitResilienceEvent | undefined,
+  failureKey: object | undefined,
+): Promise<T> {
   const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       const error = new RedisTimeoutError(name, timeoutMs);
+      if (failureKey) timeoutKeys.set(error, failureKey);
       controller.abort(error);
       reject(error);
     }, timeoutMs);

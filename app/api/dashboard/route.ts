@@ -1,10 +1,12 @@
 // The dashboard's polling source (same origin, no secret): aggregate numbers only, never hosts or keys.
 import { getKit } from "@/lib/kit-instance";
 import { dashboardResponse } from "@/lib/observability";
+import { appQueues } from "@/app/app-queues";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
-  return dashboardResponse(getKit());
+  const kit = getKit();
+  return dashboardResponse(kit, { queues: appQueues(kit) });
 }

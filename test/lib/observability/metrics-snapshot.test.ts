@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMetrics, recordCounts } from "@/lib/observability";
+import { createQueue, defineJobs } from "@/lib/queue";
 import { createTestKit } from "../../setup/kit";
 import { testRedis } from "../../setup/redis";
 import { startHungEndpoint, type HungEndpoint } from "./hung-endpoint";
@@ -7,11 +8,13 @@ import { startHungEndpoint, type HungEndpoint } from "./hung-endpoint";
 describe("collectMetrics", () => {
   const kit = createTestKit();
   const redis = testRedis();
+  // The app's queues, as the metrics endpoint is given them (app/app-queues.ts).
+  const queues = [createQueue(kit, { name: "emails", jobs: defineJobs({}) })];
 
   beforeAll(async () => {
     await Promise.all([
       recordCounts(kit, "ratelimit", { allowed: 7, limited: 2, blocked: 1, degraded: 1, "degraded.timeout": 1 }),
-      recordCounts(kit, "lock", { acquired: 3, contended: 2 }),
+      recordCounts(kit, "lock", { acquired: 3, contended: 2, waitMs: 40 }),
       redis.hset(kit.keys.cacheStats(), { hit: 3, miss: 1, stale: 1 }),
     ]);
     // A queue the way lib/queue lays it out: stream + consumer group "workers", delayed set, dead letters.
@@ -25,14 +28,15 @@ describe("collectMetrics", () => {
   });
 
   it("reads INFO, latency, key counts and every feature's shared counters in one snapshot", async () => {
-    const s = await collectMetrics(kit);
+    const s = await collectMetrics(kit, { queues });
     expect(s.degraded).toEqual([]);
     expect(s.redis.reachable).toBe(true);
     expect(s.redis.latencyMs).toBeGreaterThanOrEqual(0);
     expect(s.redis.info!.connectedClients).toBeGreaterThan(0);
     expect(s.rateLimit).toMatchObject({ allowed: 7, denied: 3, degraded: 1 });
     expect(s.rateLimit!.counts["degraded.timeout"]).toBe(1);
-    expect(s.lock).toMatchObject({ contended: 2 });
+    // waitMs is a duration, kept apart from the event counts (exported as edge_kit_lock_wait_seconds_total).
+    expect(s.lock).toEqual({ contended: 2, waitMs: 40, counts: { acquired: 3, contended: 2 } });
     expect(s.cache).toMatchObject({ hits: 3, stale: 1, misses: 1, hitRatePercent: 80, backend: "redis" });
     expect(s.queues).toEqual([
       { name: "emails", length: 4, pending: 1, lag: 3, delayed: 1, deadLetters: 1, counts: { enqueued: 4, dead: 1 } },
@@ -43,7 +47,11 @@ describe("collectMetrics", () => {
 
   it("is the same from a second instance (numbers live in Redis, not in the process)", async () => {
     const other = createTestKit({ env: { EDGE_KIT_KEY_PREFIX: kit.keys.prefix } });
-    const [a, b] = await Promise.all([collectMetrics(kit, { keyCounts: false }), collectMetrics(other, { keyCounts: false })]);
+    const otherQueues = [createQueue(other, { name: "emails", jobs: defineJobs({}) })];
+    const [a, b] = await Promise.all([
+      collectMetrics(kit, { keyCounts: false, queues }),
+      collectMetrics(other, { keyCounts: false, queues: otherQueues }),
+    ]);
     expect(b.rateLimit).toEqual(a.rateLimit);
     expect(b.queues).toEqual(a.queues);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderPrometheus, snapshotToFamilies, type MetricsSnapshot } from "@/lib/observability";
+import { lockFromCounts, renderPrometheus, snapshotToFamilies, type MetricsSnapshot } from "@/lib/observability";
 
 const SNAPSHOT: MetricsSnapshot = {
   time: "2025-01-01T00:00:00.000Z",
@@ -17,7 +17,8 @@ const SNAPSHOT: MetricsSnapshot = {
   keys: { families: [{ family: "lock", count: 3, exact: true }] },
   rateLimit: { allowed: 10, denied: 2, degraded: 1, counts: { allowed: 10, limited: 2, "degraded.timeout": 1 } },
   cache: { hits: 6, misses: 2, stale: 0, hitRatePercent: 75, backend: "redis", memoryCacheSize: 0 },
-  lock: { contended: 4, counts: { acquired: 9, contended: 4 } },
+  // The lock counter hash as lib/lock writes it: waitMs sums the milliseconds acquisitions waited.
+  lock: lockFromCounts({ acquired: 9, contended: 4, waitMs: 1500 }),
   queues: [{ name: 'we"ird\\q', length: 5, pending: 1, lag: 4, delayed: 0, deadLetters: 2, counts: { enqueued: 5 } }],
   degraded: [],
 };
@@ -37,6 +38,12 @@ describe("Prometheus text exposition 0.0.4", () => {
     expect(text).toContain("edge_kit_lock_contended_total 4\n");
   });
 
+  it("exports the lock wait as seconds in its own counter, never as an event", () => {
+    expect(text).toContain("# TYPE edge_kit_lock_wait_seconds_total counter\nedge_kit_lock_wait_seconds_total 1.5\n");
+    expect(text).toContain('edge_kit_lock_events_total{event="acquired"} 9\n');
+    expect(text).not.toContain('event="waitMs"');
+  });
+
   it("escapes label values (backslash, quote) as the format requires", () => {
     expect(text).toContain('edge_kit_queue_dead_letters{queue="we\\"ird\\\\q"} 2\n');
   });
@@ -51,6 +58,21 @@ describe("Prometheus text exposition 0.0.4", () => {
       if (line.startsWith("#")) expect(line).toMatch(/^# (HELP|TYPE) edge_kit_[a-z_]+ .+$/);
       else expect(line).toMatch(/^edge_kit_[a-z_]+(\{[^}]*\})? -?\d+(\.\d+)?(e-?\d+)?$/);
     }
+  });
+
+  it("leaves out counters that could not be read, and marks each degraded part once", () => {
+    const degraded = renderPrometheus(
+      snapshotToFamilies({
+        ...SNAPSHOT,
+        cache: { hits: null, misses: null, stale: null, hitRatePercent: null, backend: "memory", memoryCacheSize: 0 },
+        degraded: ["cache: timeout", "queues: a: timeout", "queues: b: redis-error"],
+      }),
+    );
+    expect(degraded).not.toMatch(/^edge_kit_cache_/m);
+    expect(degraded.match(/^edge_kit_metrics_part_degraded.*$/gm)).toEqual([
+      'edge_kit_metrics_part_degraded{part="cache"} 1',
+      'edge_kit_metrics_part_degraded{part="queues"} 1',
+    ]);
   });
 
   it("renders nothing for no samples", () => {
