@@ -13,79 +13,36 @@
  * | write + lease release           | 1             | 2 EVALSHA                                 |
  * | delete / tag / namespace bump   | 1             | DEL / one SET per version key             |
  */
-import type { Clock } from "../clock";
-import type { Keys } from "../keys";
 import { COMPARE_AND_DELETE, runScript, type CacheRedis, type ScriptArg } from "../redis";
-import type { CircuitBreaker, DegradedReason, EmitResilienceEvent } from "../resilience";
 import { guardedBackend } from "./backend-guard";
+import type {
+  BackendDeps,
+  BackendInfo,
+  CacheDegradedReason,
+  LeaseResult,
+  PendingEntry,
+  ReadResult,
+  VersionStamp,
+  WriteResult,
+} from "./backend-types";
 import { lookupOrLease, type LookupOrLeaseOptions, type LookupOrLeaseResult } from "./lookup-or-lease";
+import { scanDelete, type PrefixDeleteResult, type ScanDeleteBounds } from "./scan-delete";
 import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
-import type { MemoryStore } from "./memory-store";
 import { newToken } from "./memory-store";
 import { CACHE_READ, CACHE_WRITE } from "./scripts";
 
-/** Where an answer came from. `memory` = this instance only (Redis down or not configured). */
-export type CacheBackendName = "redis" | "memory";
-
-/** Why the memory backend answered: the guard's reason, or `no-redis` (none configured). */
-export type CacheDegradedReason = DegradedReason | "no-redis";
-
-export interface BackendDeps {
-  redis: CacheRedis | null;
-  keys: Keys;
-  clock: Clock;
-  breaker: CircuitBreaker | undefined;
-  /** `open`: degrade to the memory store; `closed`: throw (HTTP 503). */
-  failPolicy: "open" | "closed";
-  /** Budget of one guarded operation. */
-  timeoutMs: number;
-  memory: MemoryStore;
-  emit?: EmitResilienceEvent;
-  /** Called with every degraded decision (feeds the stats' `backend`/`degraded`). */
-  onDegraded: (reason: CacheDegradedReason) => void;
-  /** TTL of namespace/tag version keys, seconds. */
-  versionTtlSeconds: number;
-}
-
-/** Who answered and whether it was degraded; spread into every public result. */
-export interface BackendInfo {
-  backend: CacheBackendName;
-  degraded?: CacheDegradedReason;
-}
-
-export interface ReadResult extends BackendInfo {
-  outcome: EntryOutcome;
-  entry?: CacheEnvelope;
-  /** Current tokens of the namespace and each requested tag, in order; undefined = missing. */
-  tokens: (string | undefined)[];
-}
-
-export interface PendingEntry {
-  key: string;
-  /** Envelope JSON without its closing brace (envelopeHead). */
-  head: string;
-  /** Entry expiry in Redis (fresh + stale), ms. */
-  px: number;
-}
-
-/** How a write stamps versions: `captured` = only if they are still these tokens; `current` = whatever is current. */
-export type VersionStamp = { kind: "captured"; tokens: readonly string[] } | { kind: "current" };
-
-export interface WriteResult extends BackendInfo {
-  written: number;
-}
-
-export interface LeaseResult extends BackendInfo {
-  won: boolean;
-  /** Tokens after creating missing ones (only when asked to ensure them). */
-  tokens?: (string | undefined)[];
-}
-
-export interface PrefixDeleteResult extends BackendInfo {
-  deleted: number;
-  scanned: number;
-  complete: boolean;
-}
+export type {
+  BackendDeps,
+  BackendInfo,
+  CacheBackendName,
+  CacheDegradedReason,
+  LeaseResult,
+  PendingEntry,
+  ReadResult,
+  VersionStamp,
+  WriteResult,
+} from "./backend-types";
+export type { PrefixDeleteResult, ScanDeleteBounds };
 
 export class CacheBackend {
   constructor(private readonly deps: BackendDeps) {}
@@ -197,26 +154,9 @@ export class CacheBackend {
     });
   }
 
-  /**
-   * SCAN MATCH `pattern` + UNLINK, bounded: at most `maxIterations` SCAN calls (each reads up to
-   * `count` keys of the WHOLE keyspace, so cost grows with the database, not the matches). Never KEYS.
-   */
-  async scanDelete(pattern: string, memoryPrefix: string, bounds: { count: number; maxIterations: number }): Promise<PrefixDeleteResult> {
-    const deletedLocally = this.deps.memory.deletePrefix(memoryPrefix);
-    const local = (degraded: CacheDegradedReason): PrefixDeleteResult => ({ deleted: deletedLocally, scanned: 0, complete: false, backend: "memory", degraded });
-    return this.#guarded("cache.invalidate-prefix", local, async (redis, signal) => {
-      let cursor = "0";
-      let deleted = 0;
-      let iterations = 0;
-      do {
-        signal.throwIfAborted();
-        const [next, found] = await redis.scan(cursor, { match: pattern, count: bounds.count });
-        cursor = String(next);
-        iterations++;
-        if (found.length > 0) deleted += await redis.unlink(...found);
-      } while (cursor !== "0" && iterations < bounds.maxIterations);
-      return { deleted, scanned: iterations, complete: cursor === "0", backend: "redis" as const };
-    });
+  /** SCAN MATCH + UNLINK, bounded and resumable from `bounds.cursor` (scan-delete.ts). */
+  scanDelete(pattern: string, memoryPrefix: string, bounds: ScanDeleteBounds): Promise<PrefixDeleteResult> {
+    return scanDelete(this.deps, pattern, memoryPrefix, bounds);
   }
 
   #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason): WriteResult {

@@ -74,7 +74,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
 
   function note<R extends BackendInfo>(result: R): R {
-    if (result.backend === "redis") local.degraded = undefined;
+    if (result.backend === "redis" && !result.degraded) local.degraded = undefined;
     return result;
   }
 
@@ -242,7 +242,8 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     async invalidatePrefix(prefix, bounds = {}) {
       // Encoding is prefix-preserving and never yields a glob character, so `key + "*"` is literal.
       const base = deps.keys.cache(namespace, prefix);
-      return note(await backend.scanDelete(`${base}*`, base, { count: bounds.count ?? 1000, maxIterations: bounds.maxIterations ?? 100 }));
+      const scan = { count: bounds.count ?? 1000, maxIterations: bounds.maxIterations ?? 100, cursor: bounds.cursor ?? "0" };
+      return note(await backend.scanDelete(`${base}*`, base, scan));
     },
 
     withNamespace(name, defaults = {}) {

@@ -85,8 +85,22 @@ export interface PrefixInvalidationResult extends BackendInfo {
   deleted: number;
   /** SCAN calls made. */
   scanned: number;
-  /** False when `maxIterations` ran out before the cursor came back to 0: call again. */
+  /**
+   * False when `maxIterations` ran out (or a step failed: `degraded` says why) before the cursor came
+   * back to "0": call again with `{ cursor }`.
+   */
   complete: boolean;
+  /** Where the sweep stopped: pass it back as `options.cursor` to continue. "0" once complete. */
+  cursor: string;
+}
+
+export interface PrefixInvalidationOptions {
+  /** SCAN COUNT hint (keyspace slots per step). @default 1000 */
+  count?: number;
+  /** SCAN + UNLINK steps in this call, each with its own time budget. @default 100 */
+  maxIterations?: number;
+  /** The `cursor` of the previous incomplete call. @default "0" (from the start) */
+  cursor?: string;
 }
 
 export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions, "tags"> {
@@ -156,8 +170,11 @@ export interface Cache {
   invalidateTags(tags: readonly string[]): Promise<BackendInfo>;
   /** One SET: every entry of this namespace becomes a miss (O(1), whatever the number of entries). */
   invalidateNamespace(): Promise<BackendInfo>;
-  /** Deletes the keys starting with `prefix` by bounded SCAN (never KEYS); prefer tags or versions. */
-  invalidatePrefix(prefix: string, options?: { count?: number; maxIterations?: number }): Promise<PrefixInvalidationResult>;
+  /**
+   * Deletes the keys starting with `prefix` by bounded SCAN (never KEYS); prefer tags or versions.
+   * Cost grows with the whole keyspace: until `complete`, call again with the returned `cursor`.
+   */
+  invalidatePrefix(prefix: string, options?: PrefixInvalidationOptions): Promise<PrefixInvalidationResult>;
   /** The same cache (shared memory store, stats, single-flight) under another namespace. */
   withNamespace(namespace: string, defaults?: CacheOptions): Cache;
   /** Entries held by this instance's memory fallback, and the last degraded reason seen. */
