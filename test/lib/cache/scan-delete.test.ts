@@ -46,10 +46,13 @@ describe("invalidatePrefix resumes from its cursor", () => {
     let deleted = 0;
     let calls = 0;
     let complete = false;
+    let degraded = false;
     while (!complete && calls < budget) {
       const result = await c.invalidatePrefix("doomed-", { ...reach, ...(cursor ? { cursor } : {}) });
       calls++;
       expect(result.backend).toBe("redis");
+      // A step that timed out on a busy machine may still have unlinked its keys: the count is then short.
+      degraded ||= result.degraded !== undefined;
       deleted += result.deleted;
       complete = result.complete;
       cursor = result.cursor;
@@ -58,8 +61,9 @@ describe("invalidatePrefix resumes from its cursor", () => {
     expect(complete).toBe(true);
     expect(cursor).toBe("0");
     expect(calls).toBeGreaterThan(1);
-    expect(deleted).toBe(20);
-    expect(await c.mget(["doomed-0", "doomed-19", "kept"])).toEqual([undefined, undefined, 1]);
+    if (!degraded) expect(deleted).toBe(20);
+    const doomed = Array.from({ length: 20 }, (_, i) => `doomed-${i}`);
+    expect(await c.mget([...doomed, "kept"])).toEqual([...doomed.map(() => undefined), 1]);
   });
 
   it("a step that fails midway returns what was done, incomplete, with the cursor to resume from", async () => {
@@ -77,16 +81,16 @@ describe("invalidatePrefix resumes from its cursor", () => {
   });
 
   it("each SCAN + UNLINK step has its own budget: a sweep longer than one budget is not 'degraded'", async () => {
-    // Budget 400 ms per operation; every SCAN takes 120 ms more: 6 steps ≈ 0.7 s in all.
-    const kit = createTestKit({ env: { REDIS_COMMAND_TIMEOUT_MS: "400" } });
+    // Budget 1 s per operation; every SCAN takes 300 ms more: 5 steps ≥ 1.5 s in all.
+    const kit = createTestKit({ env: { REDIS_COMMAND_TIMEOUT_MS: "1000" } });
     const c = await seed(kit, "scan-slow", 5, 0);
     onScan(async () => {
-      await new Promise((r) => setTimeout(r, 120));
+      await new Promise((r) => setTimeout(r, 300));
       return undefined;
     });
     const started = Date.now();
-    const result = await c.invalidatePrefix("doomed-", { count: 1, maxIterations: 6 });
-    expect(Date.now() - started).toBeGreaterThan(400); // longer than one budget: the point of the test
+    const result = await c.invalidatePrefix("doomed-", { count: 1, maxIterations: 5 });
+    expect(Date.now() - started).toBeGreaterThan(1000); // longer than one budget: the point of the test
     expect(result).toMatchObject({ backend: "redis" });
     expect(result.degraded).toBeUndefined();
     expect(c.localState().degraded).toBeUndefined();
