@@ -33,6 +33,8 @@ export type * from "./types";
 const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 const DEFAULT_LEASE = { ttlMs: 5000, waitMs: 3000 } as const;
 const VERSION_TTL_SECONDS = 31 * 86_400;
+/** Distinct undecodable entries logged per cache (each is also counted in `corruptReads`). */
+const MAX_CORRUPT_WARNINGS = 100;
 /** Poll delays of a caller waiting for another instance's loader (then 250 ms each). */
 const POLL_DELAYS_MS = [25, 50, 100, 150, 200];
 
@@ -42,6 +44,8 @@ interface Shared {
   memory: MemoryStore;
   inflight: Map<string, Promise<unknown>>;
   local: CacheLocalState;
+  /** Entry keys already logged as undecodable (bounded). */
+  corruptWarned: Set<string>;
 }
 
 /**
@@ -52,7 +56,7 @@ interface Shared {
  */
 export function createCache(deps: CacheDeps, options: CacheOptions = {}): Cache {
   const memory = new MemoryStore({ maxEntries: options.memory === false ? 0 : (options.memory?.maxEntries ?? 1000) });
-  const local: CacheLocalState = { memoryEntries: 0, degraded: undefined, memoryReads: { hits: 0, stale: 0, misses: 0 } };
+  const local: CacheLocalState = { memoryEntries: 0, degraded: undefined, memoryReads: { hits: 0, stale: 0, misses: 0 }, corruptReads: 0 };
   const backend = new CacheBackend({
     redis: deps.redis,
     keys: deps.keys,
@@ -65,7 +69,8 @@ export function createCache(deps: CacheDeps, options: CacheOptions = {}): Cache 
     onDegraded: (reason) => (local.degraded = reason),
     versionTtlSeconds: VERSION_TTL_SECONDS,
   });
-  return namespaced({ deps: { keys: deps.keys, clock: deps.clock }, backend, memory, inflight: new Map(), local }, options);
+  const shared: Shared = { deps: { keys: deps.keys, clock: deps.clock }, backend, memory, inflight: new Map(), local, corruptWarned: new Set() };
+  return namespaced(shared, options);
 }
 
 function namespaced(shared: Shared, options: CacheOptions): Cache {
@@ -78,16 +83,35 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     return result;
   }
 
-  function toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }): CacheLookup<T> {
+  /**
+   * A read result as the caller sees it. An entry whose data cannot be decoded (unknown codec tag,
+   * text that is not JSON, a wrong shape — written by another version or by hand) is a miss, counted
+   * in `corruptReads` and logged once per key: throwing would fail every read of the key (HTTP 500)
+   * until it expired; as a miss, the next fill overwrites it.
+   */
+  function toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }, key?: string): CacheLookup<T> {
     if (read.backend === "memory") {
       const counter = read.outcome === "hit" ? "hits" : read.outcome === "stale" ? "stale" : "misses";
       local.memoryReads[counter]++;
     }
     const info: BackendInfo = read.degraded ? { backend: read.backend, degraded: read.degraded } : { backend: read.backend };
-    if ((read.outcome === "hit" || read.outcome === "stale") && read.entry) {
-      return { status: read.outcome, value: decodeValue(read.entry.d) as T, createdAt: read.entry.c, ...info };
-    }
+    const served = read.outcome === "hit" || read.outcome === "stale";
+    if (served && read.entry) {
+      try {
+        return { status: read.outcome as "hit" | "stale", value: decodeValue(read.entry.d) as T, createdAt: read.entry.c, ...info };
+      } catch (err) {
+        corrupt(key, err);
+      }
+    } else if (served || read.outcome === "corrupt") corrupt(key, "not a cache envelope");
     return { status: "miss", value: undefined, ...info };
+  }
+
+  function corrupt(key: string | undefined, why: unknown): void {
+    local.corruptReads++;
+    const id = `${namespace}\n${key ?? ""}`;
+    if (shared.corruptWarned.has(id) || shared.corruptWarned.size >= MAX_CORRUPT_WARNINGS) return;
+    shared.corruptWarned.add(id);
+    console.warn(`[edge-kit] cache entry "${key ?? "?"}" in namespace "${namespace}" is unreadable; treated as a miss and refilled:`, why);
   }
 
   function pending(key: string, value: unknown, ttl: WriteOptions): PendingEntry {
@@ -148,7 +172,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     const read = call.forceFresh ? undefined : await backend.read(namespace, key, tags, true);
     if (read) {
       note(read);
-      const found = toLookup<T>(read);
+      const found = toLookup<T>(read, key);
       if (found.status === "hit") return found.value as T;
       if (found.status === "stale") {
         background(refresh(key, loader, call, read.tokens), key, call);
@@ -171,7 +195,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     const deadline = deps.clock.now() + lease.waitMs;
     for (let attempt = 0; deps.clock.now() < deadline; attempt++) {
       await sleep(Math.min(POLL_DELAYS_MS[attempt] ?? 250, Math.max(0, deadline - deps.clock.now())));
-      const polled = toLookup<T>(note(await backend.read(namespace, key, tags, false)));
+      const polled = toLookup<T>(note(await backend.read(namespace, key, tags, false)), key);
       if (polled.status !== "miss") return polled.value as T;
       if (polled.backend === "memory") break;
     }
@@ -182,7 +206,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     namespace,
 
     async lookup<T>(key: string, read: ReadOptions = {}) {
-      return toLookup<T>(note(await backend.read(namespace, key, read.tags ?? [], read.count ?? true)));
+      return toLookup<T>(note(await backend.read(namespace, key, read.tags ?? [], read.count ?? true)), key);
     },
 
     fill: createFill({ namespace, backend, keys: deps.keys, defaultLeaseMs: DEFAULT_LEASE.ttlMs, note, toLookup, leaseSettings, pending }),
@@ -202,7 +226,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     async mget<T>(keys: readonly string[], read: ReadOptions = {}) {
       // Issued in the same tick, so the client auto-pipelines every script call into one request.
       const results = await Promise.all(keys.map((k) => backend.read(namespace, k, read.tags ?? [], true)));
-      return results.map((r) => toLookup<T>(note(r)).value);
+      return results.map((r, i) => toLookup<T>(note(r), keys[i]).value);
     },
 
     async mset(entries, write = {}) {

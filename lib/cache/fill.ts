@@ -16,7 +16,7 @@ export interface FillContext {
   keys: Keys;
   defaultLeaseMs: number;
   note<R extends BackendInfo>(result: R): R;
-  toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }): CacheLookup<T>;
+  toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }, key?: string): CacheLookup<T>;
   leaseSettings(call: false | LeaseOptions | undefined): false | { ttlMs: number; waitMs: number };
   pending(key: string, value: unknown, ttl: WriteOptions): PendingEntry;
 }
@@ -28,6 +28,13 @@ export function createFill(ctx: FillContext): CacheFill {
     return settings === false ? ctx.defaultLeaseMs : settings.ttlMs;
   };
   const ticketOf = (token: string, tokens: readonly (string | undefined)[]) => [token, ...tokens.map((t) => t ?? "")].join(".");
+
+  /** Takes the fill lease, creating the missing version keys; the ticket is "" unless Redis granted it. */
+  async function acquire(key: string, tags: readonly string[], lease: LeaseOptions | undefined, leaseToken: string) {
+    const taken = note(await backend.acquireLease(keys.cache(namespace, key), leaseToken, leaseMs(lease), { namespace, tags }));
+    const ticket = taken.backend === "redis" && taken.won ? ticketOf(leaseToken, taken.tokens ?? []) : "";
+    return { won: taken.won, ticket, backend: taken.backend, ...(taken.degraded ? { degraded: taken.degraded } : {}) };
+  }
 
   return {
     async begin<T>(key: string, options: Parameters<CacheFill["begin"]>[1] = {}): Promise<FillBegin<T>> {
@@ -44,17 +51,19 @@ export function createFill(ctx: FillContext): CacheFill {
       if (found.outcome === "proven") {
         return { status: "miss", value: undefined, backend: found.backend, proven: true, lease: { won: true, ticket: proof } };
       }
-      const lookup = ctx.toLookup<T>({ ...found, outcome: found.outcome });
+      const lookup = ctx.toLookup<T>({ ...found, outcome: found.outcome }, key);
       if (lookup.status === "hit") return { ...lookup, proven: false };
+      if (found.outcome === "hit" && found.backend === "redis") {
+        // The script saw a fresh hit, so it took no lease, but the entry could not be decoded: take the
+        // lease now, so this request refills it (instead of everyone waiting for a fill nobody runs).
+        const { won, ticket } = await acquire(key, options.tags ?? [], options.lease, leaseToken);
+        return { ...lookup, proven: false, lease: { won, ticket } };
+      }
       const ticket = found.backend === "redis" && found.leased ? ticketOf(leaseToken, found.tokens) : "";
       return { ...lookup, proven: false, lease: { won: found.leased, ticket } };
     },
     async acquire(key, fillOptions = {}) {
-      const tags = fillOptions.tags ?? [];
-      const leaseToken = newLeaseToken();
-      const taken = note(await backend.acquireLease(keys.cache(namespace, key), leaseToken, leaseMs(fillOptions.lease), { namespace, tags }));
-      const ticket = taken.backend === "redis" && taken.won ? ticketOf(leaseToken, taken.tokens ?? []) : "";
-      return { won: taken.won, ticket, backend: taken.backend, ...(taken.degraded ? { degraded: taken.degraded } : {}) };
+      return acquire(key, fillOptions.tags ?? [], fillOptions.lease, newLeaseToken());
     },
     async complete(key, value, write) {
       const tags = write.tags ?? [];

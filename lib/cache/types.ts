@@ -187,4 +187,6 @@ export interface CacheLocalState {
   degraded: CacheDegradedReason | undefined;
   /** Reads served by the memory fallback on this instance (not shared). */
   memoryReads: { hits: number; stale: number; misses: number };
+  /** Reads on this instance that found an entry it could not decode (treated as misses and refilled). */
+  corruptReads: number;
 }
