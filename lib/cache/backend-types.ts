@@ -1,6 +1,6 @@
 /**
- * The types CacheBackend's operations take and return (backend.ts). Re-exported by backend.ts,
- * which callers import.
+ * The types CacheBackend's operations take and return (backend.ts), and the one rule for a
+ * `captured` version stamp. Re-exported by backend.ts, which callers import.
  */
 import type { Clock } from "../clock";
 import type { Keys } from "../keys";
@@ -56,8 +56,24 @@ export interface PendingEntry {
 /** How a write stamps versions: `captured` = only if they are still these tokens; `current` = whatever is current. */
 export type VersionStamp = { kind: "captured"; tokens: readonly string[] } | { kind: "current" };
 
+/**
+ * The `captured` stamp for a write with `count` version keys (namespace + tags), or undefined when
+ * `tokens` cannot be one: missing, short, or holding an empty/absent token. Such a list must never
+ * pass as captured — CACHE_WRITE would compare "" with the real token and write nothing, or (as a
+ * `current` stamp) write a value loaded before an invalidation as valid after it.
+ */
+export function capturedStamp(tokens: readonly (string | undefined)[] | undefined, count: number): VersionStamp | undefined {
+  if (!tokens || tokens.length !== count || !tokens.every((t) => typeof t === "string" && t.length > 0)) return undefined;
+  return { kind: "captured", tokens: tokens as readonly string[] };
+}
+
 export interface WriteResult extends BackendInfo {
   written: number;
+  /**
+   * `no-ticket`: deliberately kept in this instance's memory store only (`backend: "memory"`), because
+   * no version tokens were captured before the value was loaded, so it may predate an invalidation.
+   */
+  unshared?: "no-ticket";
 }
 
 export interface LeaseResult extends BackendInfo {

@@ -31,6 +31,7 @@ import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { newToken } from "./memory-store";
 import { CACHE_READ, CACHE_WRITE } from "./scripts";
 
+export { capturedStamp } from "./backend-types";
 export type {
   BackendDeps,
   BackendInfo,
@@ -83,6 +84,15 @@ export class CacheBackend {
       const [written] = await runScript(redis, CACHE_WRITE, [...versionKeys, ...entries.map((e) => e.key)], this.#writeArgs(versionKeys, entries, stamp));
       return { written: Number(written), backend: "redis" } satisfies WriteResult;
     });
+  }
+
+  /**
+   * A write whose version tokens were not captured before loading (degraded read, lost lease, empty
+   * ticket): kept in this instance's memory store only, never written to Redis as valid.
+   */
+  writeUnshared(namespace: string, tags: readonly string[], entries: readonly PendingEntry[]): WriteResult {
+    const result = this.#writeLocally(this.versionKeys(namespace, tags), entries, this.deps.redis ? undefined : "no-redis");
+    return { ...result, unshared: "no-ticket" };
   }
 
   /**
@@ -159,12 +169,12 @@ export class CacheBackend {
     return scanDelete(this.deps, pattern, memoryPrefix, bounds);
   }
 
-  #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason): WriteResult {
+  #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason | undefined): WriteResult {
     for (const e of entries) {
       const entry = JSON.parse(`${e.head}}`) as Omit<CacheEnvelope, "n" | "g">;
       this.deps.memory.write(e.key, entry, versionKeys[0]!, versionKeys.slice(1));
     }
-    return { written: entries.length, backend: "memory", degraded };
+    return { written: entries.length, backend: "memory", ...(degraded ? { degraded } : {}) };
   }
 
   #writeArgs(versionKeys: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): ScriptArg[] {

@@ -2,9 +2,13 @@
  * `cache.fill`: the manual fill used across invocations (middleware takes the lease, the route stores
  * the value). The ticket is the lease token plus the version tokens captured before loading, joined
  * with "."; it travels from the gate to the route in a request header.
+ *
+ * Only a ticket carrying a complete set of captured tokens writes to Redis: that stamp is what keeps a
+ * value loaded before an invalidation from being written as valid after it. An empty ticket (degraded
+ * lookup, lost lease) keeps the value in this instance's memory store only (`unshared: "no-ticket"`).
  */
 import type { Keys } from "../keys";
-import type { BackendInfo, CacheBackend, PendingEntry } from "./backend";
+import { capturedStamp, type BackendInfo, type CacheBackend, type PendingEntry } from "./backend";
 import type { EntryOutcome, CacheEnvelope } from "./envelope";
 import { newLeaseToken } from "./memory-store";
 import type { CacheFill, CacheLookup, FillBegin, LeaseOptions, WriteOptions } from "./types";
@@ -67,12 +71,20 @@ export function createFill(ctx: FillContext): CacheFill {
     },
     async complete(key, value, write) {
       const tags = write.tags ?? [];
-      const entry = ctx.pending(key, value, write);
       const [leaseToken, ...tokens] = write.ticket.split(".");
-      const stamp =
-        tokens.length === tags.length + 1 && tokens.every((t) => t.length > 0)
-          ? { kind: "captured" as const, tokens }
-          : { kind: "current" as const };
+      let entry: PendingEntry;
+      try {
+        entry = ctx.pending(key, value, write);
+      } catch (err) {
+        // Unserializable or too large: nothing to store, but the lease must not wait out its ttl.
+        if (leaseToken) await backend.releaseLease(keys.cache(namespace, key), leaseToken).catch(() => undefined);
+        throw err;
+      }
+      const stamp = capturedStamp(tokens, tags.length + 1);
+      if (!stamp) {
+        if (leaseToken) note(await backend.releaseLease(entry.key, leaseToken));
+        return backend.writeUnshared(namespace, tags, [entry]);
+      }
       if (!leaseToken) return note(await backend.write(namespace, tags, [entry], stamp));
       return note(await backend.writeAndRelease(namespace, tags, [entry], stamp, { entryKey: entry.key, token: leaseToken }));
     },

@@ -79,6 +79,12 @@ export interface CacheLookup<T> extends BackendInfo {
 export interface CacheWriteResult extends BackendInfo {
   /** Entries stored (0 when a version changed while loading: the value was outdated). */
   written: number;
+  /**
+   * `no-ticket`: `fill.complete` got a ticket without captured version tokens (a degraded lookup, a lost
+   * lease), so the value may predate an invalidation: it was kept in this instance's memory store only
+   * (`backend: "memory"`), never written to Redis as valid.
+   */
+  unshared?: "no-ticket";
 }
 
 export interface PrefixInvalidationResult extends BackendInfo {
