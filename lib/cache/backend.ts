@@ -15,15 +15,16 @@
  */
 import { COMPARE_AND_DELETE, runScript, type CacheRedis, type ScriptArg } from "../redis";
 import { guardedBackend } from "./backend-guard";
-import type {
-  BackendDeps,
-  BackendInfo,
-  CacheDegradedReason,
-  LeaseResult,
-  PendingEntry,
-  ReadResult,
-  VersionStamp,
-  WriteResult,
+import {
+  capturedStamp,
+  type BackendDeps,
+  type BackendInfo,
+  type CacheDegradedReason,
+  type LeaseResult,
+  type PendingEntry,
+  type ReadResult,
+  type VersionStamp,
+  type WriteResult,
 } from "./backend-types";
 import { lookupOrLease, type LookupOrLeaseOptions, type LookupOrLeaseResult } from "./lookup-or-lease";
 import { scanDelete, type PrefixDeleteResult, type ScanDeleteBounds } from "./scan-delete";
@@ -93,6 +94,19 @@ export class CacheBackend {
   writeUnshared(namespace: string, tags: readonly string[], entries: readonly PendingEntry[]): WriteResult {
     const result = this.#writeLocally(this.versionKeys(namespace, tags), entries, this.deps.redis ? undefined : "no-redis");
     return { ...result, unshared: "no-ticket" };
+  }
+
+  /**
+   * The current tokens of the namespace and `tags`, creating the missing ones (CACHE_WRITE without
+   * entries): captured BEFORE a loader runs, they let its value be written with a `captured` stamp.
+   * Degraded: no tokens (the value can then only be kept in memory).
+   */
+  async ensureVersions(namespace: string, tags: readonly string[]): Promise<BackendInfo & { tokens?: (string | undefined)[] }> {
+    const versionKeys = this.versionKeys(namespace, tags);
+    return this.#guarded<BackendInfo & { tokens?: (string | undefined)[] }>("cache.versions", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
+      const reply = await runScript(redis, CACHE_WRITE, versionKeys, this.#writeArgs(versionKeys, [], { kind: "current" }));
+      return { tokens: reply.slice(1).map(asToken), backend: "redis" };
+    });
   }
 
   /**
@@ -178,7 +192,10 @@ export class CacheBackend {
   }
 
   #writeArgs(versionKeys: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): ScriptArg[] {
-    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i] ?? ""}` : `+${newToken()}`));
+    if (stamp.kind === "captured" && !capturedStamp(stamp.tokens, versionKeys.length)) {
+      throw new TypeError(`cache write: ${stamp.tokens.length} captured tokens for ${versionKeys.length} version keys`);
+    }
+    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i]}` : `+${newToken()}`));
     return [versionKeys.length, this.deps.versionTtlSeconds, ...specs, ...entries.flatMap((e) => [e.head, e.px])];
   }
 

@@ -6,14 +6,15 @@
  * Read path (one HTTP request): CACHE_READ → hit: return; stale: return and refresh in `waitUntil`;
  * miss: take the fill lease (SET NX PX). The winner loads and writes the value stamped with the
  * version tokens captured before loading; losers poll briefly for the winner's value, then load
- * themselves (fail-open). Concurrent callers in one process share one promise first.
+ * themselves (fail-open). Concurrent callers in one process share one promise first (get-or-set.ts).
  */
 import { toMs } from "../duration";
 import { CacheBackend, type BackendInfo, type PendingEntry } from "./backend";
 import { decodeValue, encodeValue } from "./codec";
 import { envelopeHead, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { createFill } from "./fill";
-import { MemoryStore, newLeaseToken } from "./memory-store";
+import { createGetOrSet, type Flight } from "./get-or-set";
+import { MemoryStore } from "./memory-store";
 import { resolveTtl } from "./ttl";
 import type {
   Cache,
@@ -35,14 +36,12 @@ const DEFAULT_LEASE = { ttlMs: 5000, waitMs: 3000 } as const;
 const VERSION_TTL_SECONDS = 31 * 86_400;
 /** Distinct undecodable entries logged per cache (each is also counted in `corruptReads`). */
 const MAX_CORRUPT_WARNINGS = 100;
-/** Poll delays of a caller waiting for another instance's loader (then 250 ms each). */
-const POLL_DELAYS_MS = [25, 50, 100, 150, 200];
 
 interface Shared {
   deps: Required<Pick<CacheDeps, "keys" | "clock">>;
   backend: CacheBackend;
   memory: MemoryStore;
-  inflight: Map<string, Promise<unknown>>;
+  inflight: Map<string, Flight>;
   local: CacheLocalState;
   /** Entry keys already logged as undecodable (bounded). */
   corruptWarned: Set<string>;
@@ -75,7 +74,7 @@ export function createCache(deps: CacheDeps, options: CacheOptions = {}): Cache 
 
 function namespaced(shared: Shared, options: CacheOptions): Cache {
   const namespace = options.namespace ?? "default";
-  const { backend, deps, inflight, local } = shared;
+  const { backend, deps, local } = shared;
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
 
   function note<R extends BackendInfo>(result: R): R {
@@ -123,7 +122,15 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
   function leaseSettings(call: false | LeaseOptions | undefined): false | { ttlMs: number; waitMs: number } {
     const chosen = call ?? options.lease;
     if (chosen === false) return false;
-    return { ttlMs: chosen?.ttl !== undefined ? toMs(chosen.ttl) : DEFAULT_LEASE.ttlMs, waitMs: chosen?.wait !== undefined ? toMs(chosen.wait) : DEFAULT_LEASE.waitMs };
+    // Whole ms: SET … PX rejects fractions.
+    const ttlMs = chosen?.ttl !== undefined ? Math.max(1, Math.ceil(toMs(chosen.ttl))) : DEFAULT_LEASE.ttlMs;
+    return { ttlMs, waitMs: chosen?.wait !== undefined ? toMs(chosen.wait) : DEFAULT_LEASE.waitMs };
+  }
+
+  /** How long in-process callers join a running load: the lease ttl (the default one without a lease). */
+  function joinMs(call: false | LeaseOptions | undefined): number {
+    const lease = leaseSettings(call);
+    return lease === false ? DEFAULT_LEASE.ttlMs : lease.ttlMs;
   }
 
   function background(promise: Promise<unknown>, key: string, call?: GetOrSetOptions): void {
@@ -133,74 +140,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     if (waitUntil) waitUntil(guarded);
   }
 
-  /** Loads under a lease already held, writes with the captured tokens, releases the lease. */
-  async function loadAndStore<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions, tokens: (string | undefined)[], leaseToken: string | undefined): Promise<T> {
-    const tags = call.tags ?? [];
-    const entryKey = deps.keys.cache(namespace, key);
-    let value: T;
-    try {
-      value = await loader();
-    } catch (err) {
-      if (leaseToken) await backend.releaseLease(entryKey, leaseToken);
-      throw err;
-    }
-    const entry = pending(key, value, call);
-    const stamp = tokens.every((t) => t !== undefined) ? { kind: "captured" as const, tokens: tokens as string[] } : { kind: "current" as const };
-    note(
-      leaseToken
-        ? await backend.writeAndRelease(namespace, tags, [entry], stamp, { entryKey, token: leaseToken })
-        : await backend.write(namespace, tags, [entry], stamp),
-    );
-    return value;
-  }
-
-  /** Stale hit: one caller (cluster-wide) refreshes; the others keep serving the stale value. */
-  async function refresh<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions, tokens: (string | undefined)[]): Promise<void> {
-    const lease = leaseSettings(call.lease);
-    const entryKey = deps.keys.cache(namespace, key);
-    if (lease === false) {
-      await loadAndStore(key, loader, call, tokens, undefined);
-      return;
-    }
-    const token = newLeaseToken();
-    const taken = note(await backend.acquireLease(entryKey, token, lease.ttlMs));
-    if (taken.won) await loadAndStore(key, loader, call, tokens, taken.backend === "redis" ? token : undefined);
-  }
-
-  async function fill<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions): Promise<T> {
-    const tags = call.tags ?? [];
-    const read = call.forceFresh ? undefined : await backend.read(namespace, key, tags, true);
-    if (read) {
-      note(read);
-      const found = toLookup<T>(read, key);
-      if (found.status === "hit") return found.value as T;
-      if (found.status === "stale") {
-        background(refresh(key, loader, call, read.tokens), key, call);
-        return found.value as T;
-      }
-      if (read.backend === "memory") return loadAndStore(key, loader, call, [], undefined);
-    }
-    const lease = leaseSettings(call.lease);
-    const tokens = read?.tokens ?? [];
-    const needTokens = !read || tokens.some((t) => t === undefined);
-    if (lease === false) return loadAndStore(key, loader, call, needTokens ? [] : tokens, undefined);
-
-    const entryKey = deps.keys.cache(namespace, key);
-    const leaseToken = newLeaseToken();
-    const taken = note(await backend.acquireLease(entryKey, leaseToken, lease.ttlMs, needTokens ? { namespace, tags } : undefined));
-    const captured = taken.tokens ?? tokens;
-    if (taken.won) return loadAndStore(key, loader, call, captured, taken.backend === "redis" ? leaseToken : undefined);
-
-    // Another instance is loading: wait for its value, then fall back to loading without writing.
-    const deadline = deps.clock.now() + lease.waitMs;
-    for (let attempt = 0; deps.clock.now() < deadline; attempt++) {
-      await sleep(Math.min(POLL_DELAYS_MS[attempt] ?? 250, Math.max(0, deadline - deps.clock.now())));
-      const polled = toLookup<T>(note(await backend.read(namespace, key, tags, false)), key);
-      if (polled.status !== "miss") return polled.value as T;
-      if (polled.backend === "memory") break;
-    }
-    return await loader();
-  }
+  const getOrSet = createGetOrSet({ namespace, backend, keys: deps.keys, clock: deps.clock, inflight: shared.inflight, note, toLookup, leaseSettings, joinMs, pending, background });
 
   const cache: Cache = {
     namespace,
@@ -235,16 +175,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
       return note(await backend.write(namespace, write.tags ?? [], list, { kind: "current" }));
     },
 
-    getOrSet<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions = {}): Promise<T> {
-      const flightKey = `${deps.keys.cache(namespace, key)}\n${(call.tags ?? []).join("\n")}`;
-      const existing = call.forceFresh ? undefined : inflight.get(flightKey);
-      if (existing) return existing as Promise<T>;
-      const promise = fill(key, loader, call).finally(() => {
-        if (inflight.get(flightKey) === promise) inflight.delete(flightKey);
-      });
-      inflight.set(flightKey, promise);
-      return promise;
-    },
+    getOrSet,
 
     cached<A extends unknown[], T>(fn: (...args: A) => Promise<T> | T, cachedOptions: CachedOptions<A>) {
       const { key, tags, ...rest } = cachedOptions;
@@ -279,8 +210,4 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     },
   };
   return cache;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

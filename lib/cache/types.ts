@@ -23,7 +23,11 @@ export interface CacheDeps {
 }
 
 export interface LeaseOptions {
-  /** How long one loader may hold the fill lease before another may take over. @default "5 s" */
+  /**
+   * How long one loader may hold the fill lease before another may take over. Also how long callers in
+   * the same process join a load already running for the key (so a loader that never settles cannot
+   * hold every later caller): past it, the next caller loads on its own. @default "5 s"
+   */
   ttl?: Duration;
   /** How long the other callers poll for the winner's value before loading themselves. @default "3 s" */
   wait?: Duration;
@@ -36,7 +40,10 @@ export interface CacheOptions extends TtlOptions {
   maxValueBytes?: number;
   /** The per-instance fallback LRU; `false` = none (degraded reads are misses). @default { maxEntries: 1000 } */
   memory?: false | { maxEntries: number };
-  /** Cross-instance single-flight of loaders; `false` = each instance loads on its own. */
+  /**
+   * Cross-instance single-flight of loaders; `false` = each instance loads on its own (callers in one
+   * process still share a load, for at most the default lease ttl, 5 s).
+   */
   lease?: false | LeaseOptions;
   /** Background refreshes are handed here (Next `event.waitUntil`, workerd `ctx.waitUntil`). */
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -60,7 +67,10 @@ export interface WriteOptions extends TtlOptions {
 }
 
 export interface GetOrSetOptions extends WriteOptions {
-  /** Skip the read and load (the result is still written). */
+  /**
+   * Skip the read and load (the result is still written). While another instance holds the lease, only
+   * a value written after this call started is taken from it; otherwise this call loads.
+   */
   forceFresh?: boolean;
   lease?: false | LeaseOptions;
   waitUntil?: (promise: Promise<unknown>) => void;
