@@ -13,79 +13,38 @@
  * | write + lease release           | 1             | 2 EVALSHA                                 |
  * | delete / tag / namespace bump   | 1             | DEL / one SET per version key             |
  */
-import type { Clock } from "../clock";
-import type { Keys } from "../keys";
 import { COMPARE_AND_DELETE, runScript, type CacheRedis, type ScriptArg } from "../redis";
-import type { CircuitBreaker, DegradedReason, EmitResilienceEvent } from "../resilience";
 import { guardedBackend } from "./backend-guard";
+import {
+  capturedStamp,
+  type BackendDeps,
+  type BackendInfo,
+  type CacheDegradedReason,
+  type LeaseResult,
+  type PendingEntry,
+  type ReadResult,
+  type VersionStamp,
+  type WriteResult,
+} from "./backend-types";
 import { lookupOrLease, type LookupOrLeaseOptions, type LookupOrLeaseResult } from "./lookup-or-lease";
+import { scanDelete, type PrefixDeleteResult, type ScanDeleteBounds } from "./scan-delete";
 import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
-import type { MemoryStore } from "./memory-store";
 import { newToken } from "./memory-store";
 import { CACHE_READ, CACHE_WRITE } from "./scripts";
 
-/** Where an answer came from. `memory` = this instance only (Redis down or not configured). */
-export type CacheBackendName = "redis" | "memory";
-
-/** Why the memory backend answered: the guard's reason, or `no-redis` (none configured). */
-export type CacheDegradedReason = DegradedReason | "no-redis";
-
-export interface BackendDeps {
-  redis: CacheRedis | null;
-  keys: Keys;
-  clock: Clock;
-  breaker: CircuitBreaker | undefined;
-  /** `open`: degrade to the memory store; `closed`: throw (HTTP 503). */
-  failPolicy: "open" | "closed";
-  /** Budget of one guarded operation. */
-  timeoutMs: number;
-  memory: MemoryStore;
-  emit?: EmitResilienceEvent;
-  /** Called with every degraded decision (feeds the stats' `backend`/`degraded`). */
-  onDegraded: (reason: CacheDegradedReason) => void;
-  /** TTL of namespace/tag version keys, seconds. */
-  versionTtlSeconds: number;
-}
-
-/** Who answered and whether it was degraded; spread into every public result. */
-export interface BackendInfo {
-  backend: CacheBackendName;
-  degraded?: CacheDegradedReason;
-}
-
-export interface ReadResult extends BackendInfo {
-  outcome: EntryOutcome;
-  entry?: CacheEnvelope;
-  /** Current tokens of the namespace and each requested tag, in order; undefined = missing. */
-  tokens: (string | undefined)[];
-}
-
-export interface PendingEntry {
-  key: string;
-  /** Envelope JSON without its closing brace (envelopeHead). */
-  head: string;
-  /** Entry expiry in Redis (fresh + stale), ms. */
-  px: number;
-}
-
-/** How a write stamps versions: `captured` = only if they are still these tokens; `current` = whatever is current. */
-export type VersionStamp = { kind: "captured"; tokens: readonly string[] } | { kind: "current" };
-
-export interface WriteResult extends BackendInfo {
-  written: number;
-}
-
-export interface LeaseResult extends BackendInfo {
-  won: boolean;
-  /** Tokens after creating missing ones (only when asked to ensure them). */
-  tokens?: (string | undefined)[];
-}
-
-export interface PrefixDeleteResult extends BackendInfo {
-  deleted: number;
-  scanned: number;
-  complete: boolean;
-}
+export { capturedStamp } from "./backend-types";
+export type {
+  BackendDeps,
+  BackendInfo,
+  CacheBackendName,
+  CacheDegradedReason,
+  LeaseResult,
+  PendingEntry,
+  ReadResult,
+  VersionStamp,
+  WriteResult,
+} from "./backend-types";
+export type { PrefixDeleteResult, ScanDeleteBounds };
 
 export class CacheBackend {
   constructor(private readonly deps: BackendDeps) {}
@@ -125,6 +84,28 @@ export class CacheBackend {
     return this.#guarded("cache.write", (degraded) => this.#writeLocally(versionKeys, entries, degraded), async (redis) => {
       const [written] = await runScript(redis, CACHE_WRITE, [...versionKeys, ...entries.map((e) => e.key)], this.#writeArgs(versionKeys, entries, stamp));
       return { written: Number(written), backend: "redis" } satisfies WriteResult;
+    });
+  }
+
+  /**
+   * A write whose version tokens were not captured before loading (degraded read, lost lease, empty
+   * ticket): kept in this instance's memory store only, never written to Redis as valid.
+   */
+  writeUnshared(namespace: string, tags: readonly string[], entries: readonly PendingEntry[]): WriteResult {
+    const result = this.#writeLocally(this.versionKeys(namespace, tags), entries, this.deps.redis ? undefined : "no-redis");
+    return { ...result, unshared: "no-ticket" };
+  }
+
+  /**
+   * The current tokens of the namespace and `tags`, creating the missing ones (CACHE_WRITE without
+   * entries): captured BEFORE a loader runs, they let its value be written with a `captured` stamp.
+   * Degraded: no tokens (the value can then only be kept in memory).
+   */
+  async ensureVersions(namespace: string, tags: readonly string[]): Promise<BackendInfo & { tokens?: (string | undefined)[] }> {
+    const versionKeys = this.versionKeys(namespace, tags);
+    return this.#guarded<BackendInfo & { tokens?: (string | undefined)[] }>("cache.versions", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
+      const reply = await runScript(redis, CACHE_WRITE, versionKeys, this.#writeArgs(versionKeys, [], { kind: "current" }));
+      return { tokens: reply.slice(1).map(asToken), backend: "redis" };
     });
   }
 
@@ -197,38 +178,24 @@ export class CacheBackend {
     });
   }
 
-  /**
-   * SCAN MATCH `pattern` + UNLINK, bounded: at most `maxIterations` SCAN calls (each reads up to
-   * `count` keys of the WHOLE keyspace, so cost grows with the database, not the matches). Never KEYS.
-   */
-  async scanDelete(pattern: string, memoryPrefix: string, bounds: { count: number; maxIterations: number }): Promise<PrefixDeleteResult> {
-    const deletedLocally = this.deps.memory.deletePrefix(memoryPrefix);
-    const local = (degraded: CacheDegradedReason): PrefixDeleteResult => ({ deleted: deletedLocally, scanned: 0, complete: false, backend: "memory", degraded });
-    return this.#guarded("cache.invalidate-prefix", local, async (redis, signal) => {
-      let cursor = "0";
-      let deleted = 0;
-      let iterations = 0;
-      do {
-        signal.throwIfAborted();
-        const [next, found] = await redis.scan(cursor, { match: pattern, count: bounds.count });
-        cursor = String(next);
-        iterations++;
-        if (found.length > 0) deleted += await redis.unlink(...found);
-      } while (cursor !== "0" && iterations < bounds.maxIterations);
-      return { deleted, scanned: iterations, complete: cursor === "0", backend: "redis" as const };
-    });
+  /** SCAN MATCH + UNLINK, bounded and resumable from `bounds.cursor` (scan-delete.ts). */
+  scanDelete(pattern: string, memoryPrefix: string, bounds: ScanDeleteBounds): Promise<PrefixDeleteResult> {
+    return scanDelete(this.deps, pattern, memoryPrefix, bounds);
   }
 
-  #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason): WriteResult {
+  #writeLocally(versionKeys: readonly string[], entries: readonly PendingEntry[], degraded: CacheDegradedReason | undefined): WriteResult {
     for (const e of entries) {
       const entry = JSON.parse(`${e.head}}`) as Omit<CacheEnvelope, "n" | "g">;
       this.deps.memory.write(e.key, entry, versionKeys[0]!, versionKeys.slice(1));
     }
-    return { written: entries.length, backend: "memory", degraded };
+    return { written: entries.length, backend: "memory", ...(degraded ? { degraded } : {}) };
   }
 
   #writeArgs(versionKeys: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): ScriptArg[] {
-    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i] ?? ""}` : `+${newToken()}`));
+    if (stamp.kind === "captured" && !capturedStamp(stamp.tokens, versionKeys.length)) {
+      throw new TypeError(`cache write: ${stamp.tokens.length} captured tokens for ${versionKeys.length} version keys`);
+    }
+    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i]}` : `+${newToken()}`));
     return [versionKeys.length, this.deps.versionTtlSeconds, ...specs, ...entries.flatMap((e) => [e.head, e.px])];
   }
 

@@ -6,14 +6,15 @@
  * Read path (one HTTP request): CACHE_READ → hit: return; stale: return and refresh in `waitUntil`;
  * miss: take the fill lease (SET NX PX). The winner loads and writes the value stamped with the
  * version tokens captured before loading; losers poll briefly for the winner's value, then load
- * themselves (fail-open). Concurrent callers in one process share one promise first.
+ * themselves (fail-open). Concurrent callers in one process share one promise first (get-or-set.ts).
  */
 import { toMs } from "../duration";
 import { CacheBackend, type BackendInfo, type PendingEntry } from "./backend";
 import { decodeValue, encodeValue } from "./codec";
 import { envelopeHead, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { createFill } from "./fill";
-import { MemoryStore, newLeaseToken } from "./memory-store";
+import { createGetOrSet, type Flight } from "./get-or-set";
+import { MemoryStore } from "./memory-store";
 import { resolveTtl } from "./ttl";
 import type {
   Cache,
@@ -33,15 +34,17 @@ export type * from "./types";
 const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 const DEFAULT_LEASE = { ttlMs: 5000, waitMs: 3000 } as const;
 const VERSION_TTL_SECONDS = 31 * 86_400;
-/** Poll delays of a caller waiting for another instance's loader (then 250 ms each). */
-const POLL_DELAYS_MS = [25, 50, 100, 150, 200];
+/** Distinct undecodable entries logged per cache (each is also counted in `corruptReads`). */
+const MAX_CORRUPT_WARNINGS = 100;
 
 interface Shared {
   deps: Required<Pick<CacheDeps, "keys" | "clock">>;
   backend: CacheBackend;
   memory: MemoryStore;
-  inflight: Map<string, Promise<unknown>>;
+  inflight: Map<string, Flight>;
   local: CacheLocalState;
+  /** Entry keys already logged as undecodable (bounded). */
+  corruptWarned: Set<string>;
 }
 
 /**
@@ -52,7 +55,7 @@ interface Shared {
  */
 export function createCache(deps: CacheDeps, options: CacheOptions = {}): Cache {
   const memory = new MemoryStore({ maxEntries: options.memory === false ? 0 : (options.memory?.maxEntries ?? 1000) });
-  const local: CacheLocalState = { memoryEntries: 0, degraded: undefined, memoryReads: { hits: 0, stale: 0, misses: 0 } };
+  const local: CacheLocalState = { memoryEntries: 0, degraded: undefined, memoryReads: { hits: 0, stale: 0, misses: 0 }, corruptReads: 0 };
   const backend = new CacheBackend({
     redis: deps.redis,
     keys: deps.keys,
@@ -65,29 +68,49 @@ export function createCache(deps: CacheDeps, options: CacheOptions = {}): Cache 
     onDegraded: (reason) => (local.degraded = reason),
     versionTtlSeconds: VERSION_TTL_SECONDS,
   });
-  return namespaced({ deps: { keys: deps.keys, clock: deps.clock }, backend, memory, inflight: new Map(), local }, options);
+  const shared: Shared = { deps: { keys: deps.keys, clock: deps.clock }, backend, memory, inflight: new Map(), local, corruptWarned: new Set() };
+  return namespaced(shared, options);
 }
 
 function namespaced(shared: Shared, options: CacheOptions): Cache {
   const namespace = options.namespace ?? "default";
-  const { backend, deps, inflight, local } = shared;
+  const { backend, deps, local } = shared;
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
 
   function note<R extends BackendInfo>(result: R): R {
-    if (result.backend === "redis") local.degraded = undefined;
+    if (result.backend === "redis" && !result.degraded) local.degraded = undefined;
     return result;
   }
 
-  function toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }): CacheLookup<T> {
+  /**
+   * A read result as the caller sees it. An entry whose data cannot be decoded (unknown codec tag,
+   * text that is not JSON, a wrong shape — written by another version or by hand) is a miss, counted
+   * in `corruptReads` and logged once per key: throwing would fail every read of the key (HTTP 500)
+   * until it expired; as a miss, the next fill overwrites it.
+   */
+  function toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }, key?: string): CacheLookup<T> {
     if (read.backend === "memory") {
       const counter = read.outcome === "hit" ? "hits" : read.outcome === "stale" ? "stale" : "misses";
       local.memoryReads[counter]++;
     }
     const info: BackendInfo = read.degraded ? { backend: read.backend, degraded: read.degraded } : { backend: read.backend };
-    if ((read.outcome === "hit" || read.outcome === "stale") && read.entry) {
-      return { status: read.outcome, value: decodeValue(read.entry.d) as T, createdAt: read.entry.c, ...info };
-    }
+    const served = read.outcome === "hit" || read.outcome === "stale";
+    if (served && read.entry) {
+      try {
+        return { status: read.outcome as "hit" | "stale", value: decodeValue(read.entry.d) as T, createdAt: read.entry.c, ...info };
+      } catch (err) {
+        corrupt(key, err);
+      }
+    } else if (served || read.outcome === "corrupt") corrupt(key, "not a cache envelope");
     return { status: "miss", value: undefined, ...info };
+  }
+
+  function corrupt(key: string | undefined, why: unknown): void {
+    local.corruptReads++;
+    const id = `${namespace}\n${key ?? ""}`;
+    if (shared.corruptWarned.has(id) || shared.corruptWarned.size >= MAX_CORRUPT_WARNINGS) return;
+    shared.corruptWarned.add(id);
+    console.warn(`[edge-kit] cache entry "${key ?? "?"}" in namespace "${namespace}" is unreadable; treated as a miss and refilled:`, why);
   }
 
   function pending(key: string, value: unknown, ttl: WriteOptions): PendingEntry {
@@ -99,7 +122,15 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
   function leaseSettings(call: false | LeaseOptions | undefined): false | { ttlMs: number; waitMs: number } {
     const chosen = call ?? options.lease;
     if (chosen === false) return false;
-    return { ttlMs: chosen?.ttl !== undefined ? toMs(chosen.ttl) : DEFAULT_LEASE.ttlMs, waitMs: chosen?.wait !== undefined ? toMs(chosen.wait) : DEFAULT_LEASE.waitMs };
+    // Whole ms: SET … PX rejects fractions.
+    const ttlMs = chosen?.ttl !== undefined ? Math.max(1, Math.ceil(toMs(chosen.ttl))) : DEFAULT_LEASE.ttlMs;
+    return { ttlMs, waitMs: chosen?.wait !== undefined ? toMs(chosen.wait) : DEFAULT_LEASE.waitMs };
+  }
+
+  /** How long in-process callers join a running load: the lease ttl (the default one without a lease). */
+  function joinMs(call: false | LeaseOptions | undefined): number {
+    const lease = leaseSettings(call);
+    return lease === false ? DEFAULT_LEASE.ttlMs : lease.ttlMs;
   }
 
   function background(promise: Promise<unknown>, key: string, call?: GetOrSetOptions): void {
@@ -109,80 +140,13 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     if (waitUntil) waitUntil(guarded);
   }
 
-  /** Loads under a lease already held, writes with the captured tokens, releases the lease. */
-  async function loadAndStore<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions, tokens: (string | undefined)[], leaseToken: string | undefined): Promise<T> {
-    const tags = call.tags ?? [];
-    const entryKey = deps.keys.cache(namespace, key);
-    let value: T;
-    try {
-      value = await loader();
-    } catch (err) {
-      if (leaseToken) await backend.releaseLease(entryKey, leaseToken);
-      throw err;
-    }
-    const entry = pending(key, value, call);
-    const stamp = tokens.every((t) => t !== undefined) ? { kind: "captured" as const, tokens: tokens as string[] } : { kind: "current" as const };
-    note(
-      leaseToken
-        ? await backend.writeAndRelease(namespace, tags, [entry], stamp, { entryKey, token: leaseToken })
-        : await backend.write(namespace, tags, [entry], stamp),
-    );
-    return value;
-  }
-
-  /** Stale hit: one caller (cluster-wide) refreshes; the others keep serving the stale value. */
-  async function refresh<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions, tokens: (string | undefined)[]): Promise<void> {
-    const lease = leaseSettings(call.lease);
-    const entryKey = deps.keys.cache(namespace, key);
-    if (lease === false) {
-      await loadAndStore(key, loader, call, tokens, undefined);
-      return;
-    }
-    const token = newLeaseToken();
-    const taken = note(await backend.acquireLease(entryKey, token, lease.ttlMs));
-    if (taken.won) await loadAndStore(key, loader, call, tokens, taken.backend === "redis" ? token : undefined);
-  }
-
-  async function fill<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions): Promise<T> {
-    const tags = call.tags ?? [];
-    const read = call.forceFresh ? undefined : await backend.read(namespace, key, tags, true);
-    if (read) {
-      note(read);
-      const found = toLookup<T>(read);
-      if (found.status === "hit") return found.value as T;
-      if (found.status === "stale") {
-        background(refresh(key, loader, call, read.tokens), key, call);
-        return found.value as T;
-      }
-      if (read.backend === "memory") return loadAndStore(key, loader, call, [], undefined);
-    }
-    const lease = leaseSettings(call.lease);
-    const tokens = read?.tokens ?? [];
-    const needTokens = !read || tokens.some((t) => t === undefined);
-    if (lease === false) return loadAndStore(key, loader, call, needTokens ? [] : tokens, undefined);
-
-    const entryKey = deps.keys.cache(namespace, key);
-    const leaseToken = newLeaseToken();
-    const taken = note(await backend.acquireLease(entryKey, leaseToken, lease.ttlMs, needTokens ? { namespace, tags } : undefined));
-    const captured = taken.tokens ?? tokens;
-    if (taken.won) return loadAndStore(key, loader, call, captured, taken.backend === "redis" ? leaseToken : undefined);
-
-    // Another instance is loading: wait for its value, then fall back to loading without writing.
-    const deadline = deps.clock.now() + lease.waitMs;
-    for (let attempt = 0; deps.clock.now() < deadline; attempt++) {
-      await sleep(Math.min(POLL_DELAYS_MS[attempt] ?? 250, Math.max(0, deadline - deps.clock.now())));
-      const polled = toLookup<T>(note(await backend.read(namespace, key, tags, false)));
-      if (polled.status !== "miss") return polled.value as T;
-      if (polled.backend === "memory") break;
-    }
-    return await loader();
-  }
+  const getOrSet = createGetOrSet({ namespace, backend, keys: deps.keys, clock: deps.clock, inflight: shared.inflight, note, toLookup, leaseSettings, joinMs, pending, background });
 
   const cache: Cache = {
     namespace,
 
     async lookup<T>(key: string, read: ReadOptions = {}) {
-      return toLookup<T>(note(await backend.read(namespace, key, read.tags ?? [], read.count ?? true)));
+      return toLookup<T>(note(await backend.read(namespace, key, read.tags ?? [], read.count ?? true)), key);
     },
 
     fill: createFill({ namespace, backend, keys: deps.keys, defaultLeaseMs: DEFAULT_LEASE.ttlMs, note, toLookup, leaseSettings, pending }),
@@ -202,7 +166,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     async mget<T>(keys: readonly string[], read: ReadOptions = {}) {
       // Issued in the same tick, so the client auto-pipelines every script call into one request.
       const results = await Promise.all(keys.map((k) => backend.read(namespace, k, read.tags ?? [], true)));
-      return results.map((r) => toLookup<T>(note(r)).value);
+      return results.map((r, i) => toLookup<T>(note(r), keys[i]).value);
     },
 
     async mset(entries, write = {}) {
@@ -211,16 +175,7 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
       return note(await backend.write(namespace, write.tags ?? [], list, { kind: "current" }));
     },
 
-    getOrSet<T>(key: string, loader: () => Promise<T> | T, call: GetOrSetOptions = {}): Promise<T> {
-      const flightKey = `${deps.keys.cache(namespace, key)}\n${(call.tags ?? []).join("\n")}`;
-      const existing = call.forceFresh ? undefined : inflight.get(flightKey);
-      if (existing) return existing as Promise<T>;
-      const promise = fill(key, loader, call).finally(() => {
-        if (inflight.get(flightKey) === promise) inflight.delete(flightKey);
-      });
-      inflight.set(flightKey, promise);
-      return promise;
-    },
+    getOrSet,
 
     cached<A extends unknown[], T>(fn: (...args: A) => Promise<T> | T, cachedOptions: CachedOptions<A>) {
       const { key, tags, ...rest } = cachedOptions;
@@ -242,7 +197,8 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     async invalidatePrefix(prefix, bounds = {}) {
       // Encoding is prefix-preserving and never yields a glob character, so `key + "*"` is literal.
       const base = deps.keys.cache(namespace, prefix);
-      return note(await backend.scanDelete(`${base}*`, base, { count: bounds.count ?? 1000, maxIterations: bounds.maxIterations ?? 100 }));
+      const scan = { count: bounds.count ?? 1000, maxIterations: bounds.maxIterations ?? 100, cursor: bounds.cursor ?? "0" };
+      return note(await backend.scanDelete(`${base}*`, base, scan));
     },
 
     withNamespace(name, defaults = {}) {
@@ -254,8 +210,4 @@ function namespaced(shared: Shared, options: CacheOptions): Cache {
     },
   };
   return cache;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -77,9 +77,9 @@ function toJson(value: unknown, path: string, seen: Set<object>): unknown {
       throw new CacheSerializationError(`instances of ${name} cannot be cached exactly (convert to a plain object)`, path);
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(object)) out[k] = toJson(v, `${path}.${k}`, seen);
+    for (const [k, v] of Object.entries(object)) setOwn(out, k, toJson(v, `${path}.${k}`, seen));
     // A user object with a `$` key would read back as a tag: wrap it so it stays an object.
-    return TAG in out ? tagged("obj", out) : out;
+    return Object.hasOwn(out, TAG) ? tagged("obj", out) : out;
   } finally {
     seen.delete(object);
   }
@@ -89,7 +89,7 @@ function fromJson(json: unknown): unknown {
   if (json === null || typeof json !== "object") return json;
   if (Array.isArray(json)) return json.map(fromJson);
   const record = json as Record<string, unknown>;
-  if (!(TAG in record)) return mapValues(record);
+  if (!Object.hasOwn(record, TAG)) return mapValues(record);
   const { $: tag, v } = record as Tagged;
   switch (tag) {
     case "u":
@@ -121,8 +121,18 @@ function fromJson(json: unknown): unknown {
 
 function mapValues(record: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = fromJson(v);
+  for (const [k, v] of Object.entries(record)) setOwn(out, k, fromJson(v));
   return out;
+}
+
+/**
+ * `out[k] = value` except for `k === "__proto__"`: plain assignment would call the inherited setter
+ * (replacing the object's prototype, or ignoring a primitive) instead of creating the own key that
+ * `JSON.parse` gives such input. defineProperty always creates an own, enumerable data property.
+ */
+function setOwn(out: Record<string, unknown>, k: string, value: unknown): void {
+  if (k === "__proto__") Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  else out[k] = value;
 }
 
 /** Base64 of raw bytes without Buffer (lib/ is Web-standard only). */

@@ -16,6 +16,7 @@ export type {
   CachedOptions,
   GetOrSetOptions,
   LeaseOptions,
+  PrefixInvalidationOptions,
   PrefixInvalidationResult,
   ReadOptions,
   WriteOptions,

@@ -64,6 +64,9 @@ export const CACHE_WRITE = defineScript<CacheWriteReply>({
 -- ARGV[2+v+2j]     entry j: PX in milliseconds
 -- returns          { entries written, namespace token, tag tokens ... }; 0 written when a captured token
 --                  changed (the value was loaded before an invalidation: writing it would revive old data)
+-- Every version key is kept alive at least 1 min longer than the longest entry written with it (an
+-- expired version key turns its entries into misses): a key with less time left is extended to
+-- max(ARGV[2] s, longest PX + 1 min). Never shortened; a key without expiry is left alone.
 local v = tonumber(ARGV[1])
 local tokens = {}
 for i = 1, v do
@@ -85,11 +88,22 @@ for i = 2, v do
 end
 local tail = ',"n":' .. cjson.encode(tokens[1]) .. ',"g":{' .. table.concat(tags, ",") .. "}}"
 local written = 0
+local longest = 0
 for j = 1, #KEYS - v do
-  redis.call("SET", KEYS[v + j], ARGV[2 + v + 2 * j - 1] .. tail, "PX", ARGV[2 + v + 2 * j])
+  local px = tonumber(ARGV[2 + v + 2 * j])
+  redis.call("SET", KEYS[v + j], ARGV[2 + v + 2 * j - 1] .. tail, "PX", px)
+  if px > longest then longest = px end
   written = written + 1
+end
+if written > 0 then
+  local needed = longest + 60000
+  local keep = math.max(tonumber(ARGV[2]) * 1000, needed)
+  for i = 1, v do
+    local left = redis.call("PTTL", KEYS[i])
+    if left >= 0 and left < needed then redis.call("PEXPIRE", KEYS[i], keep) end
+  end
 end
 return { written, unpack(tokens) }
 `,
-  sha1: "d64837f084e32aba4ffdc5af5c5a046af90c21e1",
+  sha1: "5b9d3b868c7cae39e4596896608a10c47e48a098",
 });

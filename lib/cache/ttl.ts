@@ -37,12 +37,14 @@ export function profileSeconds(profile: string | undefined): number {
 
 /**
  * The windows of one write: per-call options over the cache's defaults over the namespace profile.
+ * Fractional milliseconds (`ttl: 60_000 / 7`) are rounded UP to whole ms: `SET … PX` accepts only
+ * integers, and Redis would reject the write after the loader already ran.
  * @throws RangeError for a zero/negative/over-long TTL (a cache entry without expiry is a leak).
  */
 export function resolveTtl(namespace: string, call: TtlOptions, defaults: TtlOptions): ResolvedTtl {
   const ttl = call.ttl ?? (call.profile ? undefined : defaults.ttl);
-  const freshMs = ttl !== undefined ? toMs(ttl) : profileSeconds(call.profile ?? defaults.profile ?? namespace) * 1000;
-  const staleMs = toMs(call.staleWhileRevalidate ?? defaults.staleWhileRevalidate ?? 0);
+  const freshMs = Math.ceil(ttl !== undefined ? toMs(ttl) : profileSeconds(call.profile ?? defaults.profile ?? namespace) * 1000);
+  const staleMs = Math.ceil(toMs(call.staleWhileRevalidate ?? defaults.staleWhileRevalidate ?? 0));
   if (freshMs <= 0) throw new RangeError(`cache ttl must be > 0 (got ${freshMs} ms): every entry needs an expiry`);
   if (freshMs + staleMs > MAX_ENTRY_LIFETIME_MS) {
     throw new RangeError(`cache ttl + staleWhileRevalidate must be at most 30 d (got ${freshMs + staleMs} ms)`);

@@ -23,7 +23,11 @@ export interface CacheDeps {
 }
 
 export interface LeaseOptions {
-  /** How long one loader may hold the fill lease before another may take over. @default "5 s" */
+  /**
+   * How long one loader may hold the fill lease before another may take over. Also how long callers in
+   * the same process join a load already running for the key (so a loader that never settles cannot
+   * hold every later caller): past it, the next caller loads on its own. @default "5 s"
+   */
   ttl?: Duration;
   /** How long the other callers poll for the winner's value before loading themselves. @default "3 s" */
   wait?: Duration;
@@ -36,7 +40,10 @@ export interface CacheOptions extends TtlOptions {
   maxValueBytes?: number;
   /** The per-instance fallback LRU; `false` = none (degraded reads are misses). @default { maxEntries: 1000 } */
   memory?: false | { maxEntries: number };
-  /** Cross-instance single-flight of loaders; `false` = each instance loads on its own. */
+  /**
+   * Cross-instance single-flight of loaders; `false` = each instance loads on its own (callers in one
+   * process still share a load, for at most the default lease ttl, 5 s).
+   */
   lease?: false | LeaseOptions;
   /** Background refreshes are handed here (Next `event.waitUntil`, workerd `ctx.waitUntil`). */
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -60,7 +67,10 @@ export interface WriteOptions extends TtlOptions {
 }
 
 export interface GetOrSetOptions extends WriteOptions {
-  /** Skip the read and load (the result is still written). */
+  /**
+   * Skip the read and load (the result is still written). While another instance holds the lease, only
+   * a value written after this call started is taken from it; otherwise this call loads.
+   */
   forceFresh?: boolean;
   lease?: false | LeaseOptions;
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -79,14 +89,34 @@ export interface CacheLookup<T> extends BackendInfo {
 export interface CacheWriteResult extends BackendInfo {
   /** Entries stored (0 when a version changed while loading: the value was outdated). */
   written: number;
+  /**
+   * `no-ticket`: `fill.complete` got a ticket without captured version tokens (a degraded lookup, a lost
+   * lease), so the value may predate an invalidation: it was kept in this instance's memory store only
+   * (`backend: "memory"`), never written to Redis as valid.
+   */
+  unshared?: "no-ticket";
 }
 
 export interface PrefixInvalidationResult extends BackendInfo {
   deleted: number;
   /** SCAN calls made. */
   scanned: number;
-  /** False when `maxIterations` ran out before the cursor came back to 0: call again. */
+  /**
+   * False when `maxIterations` ran out (or a step failed: `degraded` says why) before the cursor came
+   * back to "0": call again with `{ cursor }`.
+   */
   complete: boolean;
+  /** Where the sweep stopped: pass it back as `options.cursor` to continue. "0" once complete. */
+  cursor: string;
+}
+
+export interface PrefixInvalidationOptions {
+  /** SCAN COUNT hint (keyspace slots per step). @default 1000 */
+  count?: number;
+  /** SCAN + UNLINK steps in this call, each with its own time budget. @default 100 */
+  maxIterations?: number;
+  /** The `cursor` of the previous incomplete call. @default "0" (from the start) */
+  cursor?: string;
 }
 
 export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions, "tags"> {
@@ -156,8 +186,11 @@ export interface Cache {
   invalidateTags(tags: readonly string[]): Promise<BackendInfo>;
   /** One SET: every entry of this namespace becomes a miss (O(1), whatever the number of entries). */
   invalidateNamespace(): Promise<BackendInfo>;
-  /** Deletes the keys starting with `prefix` by bounded SCAN (never KEYS); prefer tags or versions. */
-  invalidatePrefix(prefix: string, options?: { count?: number; maxIterations?: number }): Promise<PrefixInvalidationResult>;
+  /**
+   * Deletes the keys starting with `prefix` by bounded SCAN (never KEYS); prefer tags or versions.
+   * Cost grows with the whole keyspace: until `complete`, call again with the returned `cursor`.
+   */
+  invalidatePrefix(prefix: string, options?: PrefixInvalidationOptions): Promise<PrefixInvalidationResult>;
   /** The same cache (shared memory store, stats, single-flight) under another namespace. */
   withNamespace(namespace: string, defaults?: CacheOptions): Cache;
   /** Entries held by this instance's memory fallback, and the last degraded reason seen. */
@@ -170,4 +203,6 @@ export interface CacheLocalState {
   degraded: CacheDegradedReason | undefined;
   /** Reads served by the memory fallback on this instance (not shared). */
   memoryReads: { hits: number; stale: number; misses: number };
+  /** Reads on this instance that found an entry it could not decode (treated as misses and refilled). */
+  corruptReads: number;
 }
