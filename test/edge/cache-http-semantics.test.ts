@@ -1,0 +1,93 @@
+/**
+ * HTTP semantics of the response cache (RFC 9110 / RFC 9111) through a real Hono app and the real kit:
+ * what the origin's own `Vary` and `Cache-Control` forbid is never stored; a HIT answers a matching
+ * conditional request with 304; the background revalidation is never conditional itself.
+ */
+import type { Context } from "hono";
+import { describe, expect, it } from "vitest";
+import { createApp } from "@/edge/app";
+import type { AppEnv } from "@/edge/env";
+import type { RouteCachePolicy } from "@/lib/cache";
+import { defineRoutes } from "@/lib/policy";
+import { createTestKit } from "../setup/kit";
+
+const BASE = "/api/edge";
+const URL_ = `${BASE}/thing`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let counter = 0;
+const kit = createTestKit();
+
+/** An app whose GET /thing has `cache` and answers with `handler`; `loads()` counts handler runs. */
+function appWith(cache: RouteCachePolicy, handler: (c: Context<AppEnv>, n: number) => Response) {
+  let n = 0;
+  const routes = defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `sem-${Date.now().toString(36)}-${counter++}`, policy: { cache } }]);
+  const app = createApp(kit, { basePath: BASE, routes });
+  app.get("/thing", (c) => handler(c, ++n));
+  const background: Promise<unknown>[] = [];
+  const ctx = { waitUntil: (p: Promise<unknown>) => void background.push(p), passThroughOnException() {}, props: {} };
+  const get = (headers: Record<string, string> = {}) => app.request(URL_, { headers }, undefined, ctx);
+  return { get, loads: () => n, settle: () => Promise.all(background.splice(0)) };
+}
+
+const json = (body: unknown, headers: Record<string, string>) => Response.json(body, { headers });
+
+describe("the origin's Vary (RFC 9111 §4.1)", () => {
+  it("Vary: * is never stored, and says why in x-cache-not-stored", async () => {
+    const { get, loads } = appWith({ ttl: "1 m" }, (_c, n) => json({ n }, { vary: "*" }));
+    for (let i = 0; i < 2; i++) {
+      const res = await get();
+      expect(res.headers.get("x-cache")).toBe("MISS");
+      expect(res.headers.get("x-cache-not-stored")).toBe("vary=*");
+    }
+    expect(loads()).toBe(2);
+  });
+
+  it("Vary on a request header the policy does not key on is not stored; once the policy keys on it, it is", async () => {
+    const unkeyed = appWith({ ttl: "1 m" }, (_c, n) => json({ n }, { vary: "Accept-Encoding, Origin" }));
+    const first = await unkeyed.get({ "accept-encoding": "gzip" });
+    expect(first.headers.get("x-cache-not-stored")).toBe("vary=accept-encoding,origin");
+    expect((await unkeyed.get({ "accept-encoding": "gzip" })).headers.get("x-cache")).toBe("MISS");
+
+    const keyed = appWith({ ttl: "1 m", vary: ["Accept-Encoding", "origin"] }, (_c, n) => json({ n }, { vary: "accept-encoding, Origin" }));
+    expect((await keyed.get({ "accept-encoding": "gzip" })).headers.get("x-cache")).toBe("MISS");
+    const hit = await keyed.get({ "accept-encoding": "gzip" });
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(hit.headers.get("vary")).toBe("accept-encoding, Origin");
+    expect((await keyed.get({ "accept-encoding": "br" })).headers.get("x-cache")).toBe("MISS");
+  });
+
+  it("Vary: Cookie / Authorization are keyed already under authenticated 'per-user', not under 'shared'", async () => {
+    const perUser = appWith({ ttl: "1 m" }, (_c, n) => json({ n }, { vary: "Cookie, Authorization" }));
+    await perUser.get();
+    expect((await perUser.get()).headers.get("x-cache")).toBe("HIT");
+    const shared = appWith({ ttl: "1 m", authenticated: "shared" }, (_c, n) => json({ n }, { vary: "Cookie" }));
+    expect((await shared.get()).headers.get("x-cache-not-stored")).toBe("vary=cookie");
+    expect((await shared.get()).headers.get("x-cache")).toBe("MISS");
+  });
+});
+
+describe("the origin's Cache-Control (RFC 9111 §3, §5.2.2)", () => {
+  it.each(["no-store", "no-cache", "private", "public, No-Cache", 'max-age=60, PRIVATE'])("%s is never stored", async (directive) => {
+    const { get, loads } = appWith({ ttl: "1 m" }, (_c, n) => json({ n }, { "cache-control": directive }));
+    const first = await get();
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    expect(first.headers.get("x-cache-not-stored")).toMatch(/^cache-control=(no-store|no-cache|private)$/);
+    expect((await get()).headers.get("x-cache")).toBe("MISS");
+    expect(loads()).toBe(2);
+  });
+
+  it.each(['no-cache="X-Secret"', 'private="x-secret, x-user"'])("%s (qualified) stores the response without the named fields", async (directive) => {
+    const { get } = appWith({ ttl: "1 m", headers: ["x-secret", "x-other"] }, (_c, n) => json({ n }, { "cache-control": directive, "x-secret": "s", "x-other": "o" }));
+    expect((await get()).headers.get("x-secret")).toBe("s");
+    const hit = await get();
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(hit.headers.get("x-secret")).toBeNull();
+    expect(hit.headers.get("x-other")).toBe("o");
+  });
+
+  it("max-age=0 (aimed at browsers: the route policy's ttl governs this cache) is stored", async () => {
+    const { get } = appWith({ ttl: "1 m" }, (_c, n) => json({ n }, { "cache-control": "public, max-age=0, must-revalidate" }));
+    await get();
+    expect((await get()).headers.get("x-cache")).toBe("HIT");
+  });
+});
