@@ -12,6 +12,7 @@ import { bytesToBase64 } from "./codec";
 import type { RouteCachePolicy } from "./route-policy";
 import { toHex } from "../hex";
 import { memoizeRecent } from "../lru-memo";
+import type { ResponseSnapshot } from "./response-snapshot";
 import { storability } from "./response-storability";
 
 /** Request header carrying a fill ticket from the gate to the route (and on background revalidations). */
@@ -39,12 +40,7 @@ export interface ResponseCacheTarget {
   shared: boolean;
 }
 
-/** What is stored for a response (through the codec: the body stays exact bytes); replayed by response-lookup.ts. */
-export interface ResponseSnapshot {
-  status: number;
-  headers: [string, string][];
-  body: string;
-}
+export type { ResponseSnapshot } from "./response-snapshot";
 
 export type ResponseCacheDecision =
   | { action: "respond"; response: Response; status: "HIT" | "STALE" }

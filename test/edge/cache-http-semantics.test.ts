@@ -91,3 +91,57 @@ describe("the origin's Cache-Control (RFC 9111 §3, §5.2.2)", () => {
     expect((await get()).headers.get("x-cache")).toBe("HIT");
   });
 });
+
+describe("conditional requests answered from the cache (RFC 9110 §13.1, §13.2.2, §15.4.5)", () => {
+  const LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
+  const validated = () =>
+    appWith({ ttl: "1 m" }, (_c, n) =>
+      json({ n }, { etag: 'W/"v1"', "last-modified": LAST_MODIFIED }),
+    );
+
+  it("If-None-Match that weakly matches the stored ETag (or *) is a 304 HIT with the validators and no body", async () => {
+    const { get, loads } = appWith({ ttl: "1 m", vary: ["accept-language"] }, (_c, n) =>
+      json({ n }, { etag: 'W/"v1"', "last-modified": LAST_MODIFIED, "cache-control": "public, max-age=0", vary: "accept-language" }),
+    );
+    await get();
+    for (const inm of ['"v1"', 'W/"v1"', '"nope", W/"v1"', "*"]) {
+      const res = await get({ "if-none-match": inm });
+      expect(res.status, inm).toBe(304);
+      expect(res.headers.get("x-cache")).toBe("HIT");
+      expect(res.headers.get("etag")).toBe('W/"v1"');
+      expect(res.headers.get("cache-control")).toBe("public, max-age=0");
+      expect(res.headers.get("vary")).toBe("accept-language");
+      expect(res.headers.get("age")).not.toBeNull();
+      expect(res.headers.get("content-type")).toBeNull();
+      expect(await res.text()).toBe("");
+    }
+    const other = await get({ "if-none-match": '"v2", "v1-but-not-quite"' });
+    expect([other.status, other.headers.get("x-cache")]).toEqual([200, "HIT"]);
+    expect(await other.json()).toStrictEqual({ n: 1 });
+    expect(loads()).toBe(1);
+  });
+
+  it("If-Modified-Since compares with the stored Last-Modified, and is ignored when If-None-Match is present or it is no HTTP-date", async () => {
+    const { get } = validated();
+    await get();
+    const status = async (headers: Record<string, string>) => (await get(headers)).status;
+    expect(await status({ "if-modified-since": LAST_MODIFIED })).toBe(304);
+    expect(await status({ "if-modified-since": "Thu, 22 Oct 2015 07:28:00 GMT" })).toBe(304);
+    expect(await status({ "if-modified-since": "Wednesday, 21-Oct-15 07:28:00 GMT" })).toBe(304);
+    expect(await status({ "if-modified-since": "Wed Oct 21 07:28:00 2015" })).toBe(304);
+    expect(await status({ "if-modified-since": "Tue, 20 Oct 2015 07:28:00 GMT" })).toBe(200);
+    expect(await status({ "if-modified-since": "yesterday" })).toBe(200);
+    expect(await status({ "if-modified-since": `${LAST_MODIFIED}, ${LAST_MODIFIED}` })).toBe(200);
+    // §13.2.2: If-None-Match is evaluated instead of If-Modified-Since.
+    expect(await status({ "if-none-match": '"v2"', "if-modified-since": LAST_MODIFIED })).toBe(200);
+  });
+
+  it("a STALE hit answers a matching conditional request with 304 too, keeping x-cache: STALE", async () => {
+    const { get, settle } = appWith({ ttl: "300 ms", staleWhileRevalidate: "1 m" }, (_c, n) => json({ n }, { etag: '"same"' }));
+    await get();
+    await sleep(400);
+    const stale = await get({ "if-none-match": '"same"' });
+    expect([stale.status, stale.headers.get("x-cache"), stale.headers.get("etag")]).toEqual([304, "STALE", '"same"']);
+    await settle();
+  });
+});
