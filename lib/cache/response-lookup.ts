@@ -115,9 +115,17 @@ async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<{ val
   return undefined;
 }
 
+/**
+ * The client's preconditions and range (RFC 9110 §13.1, §14.2): a revalidation carrying them can be
+ * answered 304 or 206 by a route that honours them, neither of which is stored — and the entry would
+ * stay STALE, revalidated again on every request until it expired. The refresh asks for the full 200.
+ */
+const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"];
+
 /** Sends the revalidation with the lease the lookup took; the route stores the response and releases it. */
 async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
   const headers = new Headers(request.headers);
+  for (const name of CONDITIONAL_HEADERS) headers.delete(name);
   headers.set(CACHE_FILL_HEADER, ticket);
   let response: Response;
   try {

@@ -145,3 +145,26 @@ describe("conditional requests answered from the cache (RFC 9110 §13.1, §13.2.
     await settle();
   });
 });
+
+describe("the background revalidation is unconditional", () => {
+  it("a STALE hit for a conditional or Range request still refreshes the entry (the route's 304/206 is never what it gets)", async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const { get, settle } = appWith({ ttl: "300 ms", staleWhileRevalidate: "1 m" }, (c, n) => {
+      const conditional = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"];
+      seen.push(Object.fromEntries(conditional.map((name) => [name, c.req.header(name)])));
+      // A route honouring its own validator (as Hono's etag() does): 304 when the client has it.
+      if (c.req.header("if-none-match") === '"same"') return new Response(null, { status: 304, headers: { etag: '"same"' } });
+      return json({ n }, { etag: '"same"' });
+    });
+    await get();
+    await sleep(400);
+    const stale = await get({ "if-none-match": '"same"', "if-modified-since": "Wed, 21 Oct 2015 07:28:00 GMT", range: "bytes=0-1", "if-range": '"same"' });
+    expect([stale.status, stale.headers.get("x-cache")]).toEqual([304, "STALE"]);
+    await settle();
+    expect(seen).toHaveLength(2);
+    expect(Object.values(seen[1]!).filter((v) => v !== undefined)).toEqual([]);
+    const fresh = await get();
+    expect(fresh.headers.get("x-cache")).toBe("HIT");
+    expect(await fresh.json()).toStrictEqual({ n: 2 });
+  });
+});
