@@ -58,11 +58,13 @@ async function decideLookup(
   target: ResponseCacheTarget,
   found: FillBegin<unknown>,
   options: LookupResponseOptions,
+  /** `found` is a poll of waitForFill: already counted, and never waited on again. */
+  waited = false,
 ): Promise<ResponseCacheDecision> {
   if (found.proven) return { action: "continue", status: "MISS", ticket: found.lease!.ticket };
   // Counted only when served (a request refused by an earlier gate never reads the cache), in the
   // isolate, flushed with a later round trip: the lookup itself writes nothing on a hit.
-  if (found.backend === "redis") deferIncrements(kit, kit.keys.cacheStats(), { [found.status]: 1 });
+  if (found.backend === "redis" && !waited) deferIncrements(kit, kit.keys.cacheStats(), { [found.status]: 1 });
   if (found.status === "hit" || found.status === "stale") {
     const ticket = found.lease?.won ? found.lease.ticket : "";
     const status = found.status === "hit" ? "HIT" : "STALE";
@@ -79,12 +81,12 @@ async function decideLookup(
   }
   if (found.lease?.won) return { action: "continue", status: "MISS", ticket: found.lease.ticket, ...(found.degraded ? { degraded: found.degraded } : {}) };
 
-  // Another request is filling this entry: wait for it rather than hit the origin too.
-  const waited = await waitForFill(kit, target);
-  const response = waited && replaySnapshot(waited.value, { request, cacheStatus: "HIT", createdAt: waited.createdAt, now: kit.clock.now(), degraded: undefined });
-  if (waited && !response) return malformed(kit, request, target, "");
-  if (response) return { action: "respond", status: "HIT", response };
-  return { action: "continue", status: "MISS" };
+  if (waited) return { action: "continue", status: "MISS" };
+
+  // Another request is filling this entry: wait for it rather than hit the origin too. What the wait
+  // ends with — the winner's entry, or the lease it gave back unfilled — is decided like a lookup.
+  const polled = await waitForFill(kit, target);
+  return polled ? decideLookup(kit, request, target, polled, options, true) : { action: "continue", status: "MISS" };
 }
 
 /**
@@ -102,15 +104,22 @@ async function malformed(kit: Kit, request: Request, target: ResponseCacheTarget
   return { action: "continue", status: "MISS", ...(ticket !== "" ? { ticket } : {}), degraded: "corrupt-entry" };
 }
 
-async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<{ value: unknown; createdAt: number | undefined } | undefined> {
+/**
+ * Polls (within the lease's 3 s wait) until the entry is there or the lease is free. Each poll is a
+ * `fill.begin` — the read and, unless it hits, the lease in one script — so when the winner gave the
+ * lease back without storing (its route failed or answered something not storable), the first poll
+ * after that takes it and this request fills the entry, instead of every waiter polling out the 3 s and
+ * then loading unstored. Undefined when the wait ran out (the winner still loading).
+ */
+async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<FillBegin<unknown> | undefined> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const deadline = kit.clock.now() + 3000;
   for (const delay of [25, 50, 100, 150, 200, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250]) {
     if (kit.clock.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, delay));
-    const polled = await cache.lookup(target.key, { tags: target.tags, count: false });
-    if (polled.status !== "miss") return { value: polled.value, createdAt: polled.createdAt };
-    if (polled.backend === "memory") break;
+    const polled = await cache.fill.begin(target.key, { tags: target.tags });
+    // Degraded, the memory store "grants" every lease: that ends the wait too (load without coordination).
+    if (polled.status !== "miss" || polled.lease?.won) return polled;
   }
   return undefined;
 }
