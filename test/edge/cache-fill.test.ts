@@ -76,4 +76,22 @@ describe.each(apps)("%s", (_name, build) => {
     expect(next.headers.get("x-cache")).toBe("HIT");
     expect(await next.json()).toStrictEqual({ n: 2 });
   });
+
+  it.each([
+    ["an Error", () => new Error("boom")],
+    ["a non-Error value", () => "boom"],
+  ])("a handler throwing %s gives the lease back: the next request fills the entry", async (_label, thrown) => {
+    const { get } = build((c, n) => {
+      if (n === 1) throw thrown();
+      return c.json({ n });
+    });
+    const failed = await get().then(
+      (res) => res.status,
+      () => "rejected",
+    );
+    expect([500, "rejected"]).toContain(failed);
+    const refill = await get();
+    expect([refill.status, refill.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    expect((await get()).headers.get("x-cache")).toBe("HIT");
+  });
 });
