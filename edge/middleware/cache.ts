@@ -44,8 +44,9 @@ export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<A
     }
     const decision = await lookupResponse(kit, c.req.raw, target, { waitUntil: (p) => waitUntil(c, p), dispatch });
     if (decision.action === "respond") return decision.response;
-    // Only a ticket this request proved (decision.ticket) is used; a client-sent header is ignored.
-    const ticket = decision.ticket ?? null;
+    // Only a ticket this request proved is used; a client-sent header is ignored. "" (a degraded
+    // lookup) is no ticket: there are no captured versions to store it as valid with (as on Next).
+    const ticket = decision.ticket || null;
     const release = () => (ticket ? kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket) : Promise.resolve());
     try {
       await next();

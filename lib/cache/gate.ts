@@ -54,7 +54,9 @@ function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: Resp
   if (decision.action === "respond") return { action: "respond", response: decision.response };
   const responseHeaders = new Headers({ [CACHE_STATUS_HEADER]: decision.status });
   if (decision.degraded) responseHeaders.set(CACHE_DEGRADED_HEADER, decision.degraded);
-  const ticket = decision.ticket ?? null;
+  // "" (a degraded lookup) is no ticket, as in withCachedResponse: it holds no lease and no captured
+  // versions, so what the route answers must not be stored as valid (it may predate an invalidation).
+  const ticket = decision.ticket || null;
   return {
     action: "continue",
     responseHeaders,

@@ -83,23 +83,25 @@ export type StoreOutcome = "stored" | "not-cacheable" | "too-large" | "outdated"
 
 /**
  * Stores `response` for `target` if it is cacheable and releases the fill lease either way. Returns
- * a response equivalent to `response` (its body was read) and what happened.
+ * a response equivalent to `response` (its body was read) and what happened. `ticket` "" (what a
+ * degraded lookup hands out) counts as none: served, never stored.
  */
-export async function storeResponse(kit: Kit, target: ResponseCacheTarget, response: Response, ticket: string | null, method: string): Promise<{ response: Response; outcome: StoreOutcome }> {
+export async function storeResponse(kit: Kit, target: ResponseCacheTarget, response: Response, given: string | null, method: string): Promise<{ response: Response; outcome: StoreOutcome }> {
+  const ticket = given || null;
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const verdict = storability(response, target.policy, target.shared, method);
   if (!verdict.storable) {
     if (ticket) await cache.fill.release(target.key, ticket);
     return { response: verdict.reason ? withHeader(response, CACHE_NOT_STORED_HEADER, verdict.reason) : response, outcome: "not-cacheable" };
   }
-  // No fill lease (a loser whose wait for the winner ran out): its body may predate an invalidation
-  // that happened while it loaded, and without a ticket there are no captured version tokens to
-  // prove otherwise — so it is served but not stored (the winner stores).
+  // No fill lease (a loser whose wait for the winner ran out, or a degraded lookup): its body may
+  // predate an invalidation that happened while it loaded, and without a ticket there are no captured
+  // version tokens to prove otherwise — so it is served but not stored (the lease holder stores).
   if (ticket === null) return { response, outcome: "no-lease" };
   const body = new Uint8Array(await response.arrayBuffer());
   const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   if (body.byteLength > (target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
-    if (ticket) await cache.fill.release(target.key, ticket);
+    await cache.fill.release(target.key, ticket);
     return { response: rebuilt, outcome: "too-large" };
   }
   const allowed = new Set([...DEFAULT_HEADERS, ...(target.policy.headers ?? []).map((h) => h.toLowerCase())]);
@@ -108,7 +110,7 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
     headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase()) && !verdict.omit.has(name.toLowerCase())),
     body: bytesToBase64(body),
   };
-  const result = await cache.fill.complete(target.key, snapshot, { ticket: ticket ?? "", tags: target.tags });
+  const result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
   const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
   return { response: rebuilt, outcome };
 }
