@@ -44,10 +44,23 @@ export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<A
     }
     const decision = await lookupResponse(kit, c.req.raw, target, { waitUntil: (p) => waitUntil(c, p), dispatch });
     if (decision.action === "respond") return decision.response;
-    await next();
-    // Only a ticket this request proved (decision.ticket) is used; a client-sent header is ignored.
-    const stored = await storeResponse(kit, target, c.res, decision.ticket ?? null, c.req.method);
-    c.res = stored.response;
+    // Only a ticket this request proved is used; a client-sent header is ignored. "" (a degraded
+    // lookup) is no ticket: there are no captured versions to store it as valid with (as on Next).
+    const ticket = decision.ticket || null;
+    const release = () => (ticket ? kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket) : Promise.resolve());
+    try {
+      await next();
+    } catch (error) {
+      // A thrown non-Error skips Hono's onError: give the fill lease back before it propagates.
+      await release().catch((err: unknown) => console.warn("[edge-kit] could not release the cache fill lease after the handler threw:", err));
+      throw error;
+    }
+    if (c.error !== undefined) {
+      // The handler threw (onError answered): nothing to store, and the lease goes back at once.
+      await release();
+    } else {
+      c.res = (await storeResponse(kit, target, c.res, ticket, c.req.method)).response;
+    }
     c.res.headers.set(CACHE_STATUS_HEADER, decision.status);
     if (decision.degraded) c.res.headers.set(CACHE_DEGRADED_HEADER, decision.degraded);
   };

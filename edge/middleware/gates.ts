@@ -48,7 +48,17 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
     if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
     if (result.action === "respond" && result.response) return result.response;
 
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // A thrown non-Error skips Hono's onError and comes out of next(): still give back what the gates
+      // took for this request (the cache's fill lease, the idempotency claim) before it propagates, or
+      // every reader of the URL would wait out the lease for a fill that never comes.
+      for (const after of [...result.after].reverse()) {
+        await after(c.res, { error }).catch((err: unknown) => console.warn("[edge-kit] a gate could not give back its work after the handler threw:", err));
+      }
+      throw error;
+    }
     // Innermost gate first, as separate middlewares would unwind (cache store, then idempotency settle).
     for (const after of [...result.after].reverse()) c.res = await after(c.res, c.error === undefined ? {} : { error: c.error });
     // Added after the handler so they reach every response it produces, errors included (onError's too).

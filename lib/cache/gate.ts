@@ -54,7 +54,9 @@ function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: Resp
   if (decision.action === "respond") return { action: "respond", response: decision.response };
   const responseHeaders = new Headers({ [CACHE_STATUS_HEADER]: decision.status });
   if (decision.degraded) responseHeaders.set(CACHE_DEGRADED_HEADER, decision.degraded);
-  const ticket = decision.ticket ?? null;
+  // "" (a degraded lookup) is no ticket, as in withCachedResponse: it holds no lease and no captured
+  // versions, so what the route answers must not be stored as valid (it may predate an invalidation).
+  const ticket = decision.ticket || null;
   return {
     action: "continue",
     responseHeaders,
@@ -62,7 +64,12 @@ function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: Resp
     requestHeaders: new Headers({ [CACHE_FILL_HEADER]: ticket ?? "" }),
     // Where the runtime sees the response (Hono): store it as withCachedResponse does on Next. Only a
     // ticket this request proved is used; a client-sent header is ignored.
-    async after(response) {
+    async after(response, { error }) {
+      if (error !== undefined) {
+        // The handler threw: nothing to store; give the lease back so readers do not wait it out.
+        if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
+        return response;
+      }
       const stored = await storeResponse(ctx.kit, target, response, ticket, ctx.request.method);
       const headers = stored.response.headers;
       headers.set(CACHE_STATUS_HEADER, decision.status);

@@ -3,8 +3,8 @@
  * (route-store.ts) and the Hono `cache()` middleware: what the key is, how a response is
  * stored and replayed, and the HIT / STALE / MISS decision.
  *
- * Only GET/HEAD with status 200 are stored; responses with `Set-Cookie`, `Cache-Control: no-store`
- * (or `private` on a shared entry) never are. Only allow-listed headers are replayed.
+ * Only GET 200 responses are stored, and only when the response itself allows it (Set-Cookie,
+ * Cache-Control and Vary: response-storability.ts). Only allow-listed headers are replayed.
  */
 import type { Kit } from "../kit";
 import type { MatchedRoute, RoutePolicy } from "../policy";
@@ -12,6 +12,8 @@ import { bytesToBase64 } from "./codec";
 import type { RouteCachePolicy } from "./route-policy";
 import { toHex } from "../hex";
 import { memoizeRecent } from "../lru-memo";
+import type { ResponseSnapshot } from "./response-snapshot";
+import { storability } from "./response-storability";
 
 /** Request header carrying a fill ticket from the gate to the route (and on background revalidations). */
 export const CACHE_FILL_HEADER = "x-edge-kit-cache-fill";
@@ -19,6 +21,8 @@ export const CACHE_FILL_HEADER = "x-edge-kit-cache-fill";
 export const CACHE_STATUS_HEADER = "x-cache";
 /** Response header present when the cache answered from this instance's memory (Redis degraded). */
 export const CACHE_DEGRADED_HEADER = "x-cache-degraded";
+/** Response header on a MISS the response's own fields kept out of the cache: `vary=*`, `cache-control=no-store`… */
+export const CACHE_NOT_STORED_HEADER = "x-cache-not-stored";
 
 const DEFAULT_HEADERS = ["content-type", "content-language", "content-encoding", "etag", "last-modified", "cache-control", "link", "vary"];
 const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -36,12 +40,7 @@ export interface ResponseCacheTarget {
   shared: boolean;
 }
 
-/** What is stored for a response (through the codec: the body stays exact bytes); replayed by response-lookup.ts. */
-export interface ResponseSnapshot {
-  status: number;
-  headers: [string, string][];
-  body: string;
-}
+export type { ResponseSnapshot } from "./response-snapshot";
 
 export type ResponseCacheDecision =
   | { action: "respond"; response: Response; status: "HIT" | "STALE" }
@@ -84,43 +83,43 @@ export type StoreOutcome = "stored" | "not-cacheable" | "too-large" | "outdated"
 
 /**
  * Stores `response` for `target` if it is cacheable and releases the fill lease either way. Returns
- * a response equivalent to `response` (its body was read) and what happened.
+ * a response equivalent to `response` (its body was read) and what happened. `ticket` "" (what a
+ * degraded lookup hands out) counts as none: served, never stored.
  */
-export async function storeResponse(kit: Kit, target: ResponseCacheTarget, response: Response, ticket: string | null, method: string): Promise<{ response: Response; outcome: StoreOutcome }> {
+export async function storeResponse(kit: Kit, target: ResponseCacheTarget, response: Response, given: string | null, method: string): Promise<{ response: Response; outcome: StoreOutcome }> {
+  const ticket = given || null;
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
-  if (!isStorable(response, target, method)) {
+  const verdict = storability(response, target.policy, target.shared, method);
+  if (!verdict.storable) {
     if (ticket) await cache.fill.release(target.key, ticket);
-    return { response, outcome: "not-cacheable" };
+    return { response: verdict.reason ? withHeader(response, CACHE_NOT_STORED_HEADER, verdict.reason) : response, outcome: "not-cacheable" };
   }
-  // No fill lease (a loser whose wait for the winner ran out): its body may predate an invalidation
-  // that happened while it loaded, and without a ticket there are no captured version tokens to
-  // prove otherwise — so it is served but not stored (the winner stores).
+  // No fill lease (a loser whose wait for the winner ran out, or a degraded lookup): its body may
+  // predate an invalidation that happened while it loaded, and without a ticket there are no captured
+  // version tokens to prove otherwise — so it is served but not stored (the lease holder stores).
   if (ticket === null) return { response, outcome: "no-lease" };
   const body = new Uint8Array(await response.arrayBuffer());
   const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   if (body.byteLength > (target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
-    if (ticket) await cache.fill.release(target.key, ticket);
+    await cache.fill.release(target.key, ticket);
     return { response: rebuilt, outcome: "too-large" };
   }
   const allowed = new Set([...DEFAULT_HEADERS, ...(target.policy.headers ?? []).map((h) => h.toLowerCase())]);
   const snapshot: ResponseSnapshot = {
     status: response.status,
-    headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase())),
+    headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase()) && !verdict.omit.has(name.toLowerCase())),
     body: bytesToBase64(body),
   };
-  const result = await cache.fill.complete(target.key, snapshot, { ticket: ticket ?? "", tags: target.tags });
+  const result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
   const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
   return { response: rebuilt, outcome };
 }
 
-function isStorable(response: Response, target: ResponseCacheTarget, method: string): boolean {
-  if (method.toUpperCase() !== "GET" || response.status !== 200) return false;
-  if (response.headers.has("set-cookie")) return false;
-  const cacheControl = (response.headers.get("cache-control") ?? "").toLowerCase();
-  if (/(?:^|,)\s*no-store\b/.test(cacheControl)) return false;
-  // `private` forbids shared caches (RFC 9111 §5.2.2.7); a per-user entry is not shared.
-  if (/(?:^|,)\s*private\b/.test(cacheControl) && target.shared) return false;
-  return true;
+/** `response` with one more header (a copy: a fetched Response's headers are immutable). */
+function withHeader(response: Response, name: string, value: string): Response {
+  const headers = new Headers(response.headers);
+  headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** Recent shared-entry keys (issue 10): hot URLs skip the asynchronous digest. */

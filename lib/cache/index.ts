@@ -33,6 +33,7 @@ export {
   CACHE_FILL_HEADER,
   CACHE_STATUS_HEADER,
   CACHE_DEGRADED_HEADER,
+  CACHE_NOT_STORED_HEADER,
   responseCacheTarget,
   routeCachePolicy,
   storeResponse,

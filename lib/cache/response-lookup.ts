@@ -9,8 +9,8 @@
 import { deferIncrements } from "../gate/deferred-counts";
 import { signInternalRequest } from "../gate/internal-request";
 import type { Kit } from "../kit";
-import { base64ToBytes } from "./codec";
-import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, type ResponseCacheDecision, type ResponseCacheTarget, type ResponseSnapshot } from "./http-cache";
+import { CACHE_FILL_HEADER, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
+import { replaySnapshot } from "./response-snapshot";
 import type { FillBegin } from "./types";
 
 export interface LookupResponseOptions {
@@ -37,7 +37,7 @@ export interface IssuedResponseLookup {
  */
 export async function issueResponseLookup(kit: Kit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
-  const found = await cache.fill.begin<ResponseSnapshot>(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });
+  const found = await cache.fill.begin(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });
   const held = found.lease?.won && found.lease.ticket !== "" ? found.lease.ticket : undefined;
   return {
     decide: (options) => decideLookup(kit, request, target, found, options),
@@ -56,15 +56,20 @@ async function decideLookup(
   kit: Kit,
   request: Request,
   target: ResponseCacheTarget,
-  found: FillBegin<ResponseSnapshot>,
+  found: FillBegin<unknown>,
   options: LookupResponseOptions,
+  /** `found` is a poll of waitForFill: already counted, and never waited on again. */
+  waited = false,
 ): Promise<ResponseCacheDecision> {
   if (found.proven) return { action: "continue", status: "MISS", ticket: found.lease!.ticket };
   // Counted only when served (a request refused by an earlier gate never reads the cache), in the
   // isolate, flushed with a later round trip: the lookup itself writes nothing on a hit.
-  if (found.backend === "redis") deferIncrements(kit, kit.keys.cacheStats(), { [found.status]: 1 });
+  if (found.backend === "redis" && !waited) deferIncrements(kit, kit.keys.cacheStats(), { [found.status]: 1 });
   if (found.status === "hit" || found.status === "stale") {
     const ticket = found.lease?.won ? found.lease.ticket : "";
+    const status = found.status === "hit" ? "HIT" : "STALE";
+    const response = replaySnapshot(found.value, { request, cacheStatus: status, createdAt: found.createdAt, now: kit.clock.now(), degraded: found.degraded });
+    if (!response) return malformed(kit, request, target, ticket);
     if (found.status === "stale" && ticket !== "") {
       // Never rejects: a failed revalidation keeps the stale entry (and says so in the log).
       const refreshing = revalidate(kit, request, target, ticket, options.dispatch).catch((err: unknown) => {
@@ -72,32 +77,64 @@ async function decideLookup(
       });
       options.waitUntil(refreshing);
     }
-    return { action: "respond", status: found.status === "hit" ? "HIT" : "STALE", response: replay(found.value!, found.status, found.createdAt, kit.clock.now(), found.degraded) };
+    return { action: "respond", status, response };
   }
   if (found.lease?.won) return { action: "continue", status: "MISS", ticket: found.lease.ticket, ...(found.degraded ? { degraded: found.degraded } : {}) };
 
-  // Another request is filling this entry: wait for it rather than hit the origin too.
-  const waited = await waitForFill(kit, target);
-  if (waited) return { action: "respond", status: "HIT", response: replay(waited.value, "hit", waited.createdAt, kit.clock.now(), undefined) };
-  return { action: "continue", status: "MISS" };
+  if (waited) return { action: "continue", status: "MISS" };
+
+  // Another request is filling this entry: wait for it rather than hit the origin too. What the wait
+  // ends with — the winner's entry, or the lease it gave back unfilled — is decided like a lookup.
+  const polled = await waitForFill(kit, target);
+  return polled ? decideLookup(kit, request, target, polled, options, true) : { action: "continue", status: "MISS" };
 }
 
-async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<{ value: ResponseSnapshot; createdAt: number | undefined } | undefined> {
+/**
+ * The stored value is not a response snapshot: a MISS, so the route runs and — with the fill lease,
+ * taken now unless the lookup already holds it — overwrites the entry. Visible in the log and in
+ * `x-cache-degraded: corrupt-entry`, never a 500 until the entry expires.
+ */
+async function malformed(kit: Kit, request: Request, target: ResponseCacheTarget, held: string): Promise<ResponseCacheDecision> {
+  console.warn(`[edge-kit] cache entry for ${new URL(request.url).pathname} (${target.namespace}) is malformed; treated as a MISS and overwritten`);
+  let ticket = held;
+  if (ticket === "") {
+    const lease = await kit.cache.withNamespace(target.namespace, target.policy).fill.acquire(target.key, { tags: target.tags });
+    ticket = lease.won ? lease.ticket : "";
+  }
+  return { action: "continue", status: "MISS", ...(ticket !== "" ? { ticket } : {}), degraded: "corrupt-entry" };
+}
+
+/**
+ * Polls (within the lease's 3 s wait) until the entry is there or the lease is free. Each poll is a
+ * `fill.begin` — the read and, unless it hits, the lease in one script — so when the winner gave the
+ * lease back without storing (its route failed or answered something not storable), the first poll
+ * after that takes it and this request fills the entry, instead of every waiter polling out the 3 s and
+ * then loading unstored. Undefined when the wait ran out (the winner still loading).
+ */
+async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<FillBegin<unknown> | undefined> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const deadline = kit.clock.now() + 3000;
   for (const delay of [25, 50, 100, 150, 200, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250]) {
     if (kit.clock.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, delay));
-    const polled = await cache.lookup<ResponseSnapshot>(target.key, { tags: target.tags, count: false });
-    if (polled.status !== "miss") return { value: polled.value as ResponseSnapshot, createdAt: polled.createdAt };
-    if (polled.backend === "memory") break;
+    const polled = await cache.fill.begin(target.key, { tags: target.tags });
+    // Degraded, the memory store "grants" every lease: that ends the wait too (load without coordination).
+    if (polled.status !== "miss" || polled.lease?.won) return polled;
   }
   return undefined;
 }
 
+/**
+ * The client's preconditions and range (RFC 9110 §13.1, §14.2): a revalidation carrying them can be
+ * answered 304 or 206 by a route that honours them, neither of which is stored — and the entry would
+ * stay STALE, revalidated again on every request until it expired. The refresh asks for the full 200.
+ */
+const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"];
+
 /** Sends the revalidation with the lease the lookup took; the route stores the response and releases it. */
 async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
   const headers = new Headers(request.headers);
+  for (const name of CONDITIONAL_HEADERS) headers.delete(name);
   headers.set(CACHE_FILL_HEADER, ticket);
   let response: Response;
   try {
@@ -110,12 +147,4 @@ async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarge
   }
   // The route stores it (and releases the lease); drain the body so the connection is reused.
   await response.arrayBuffer();
-}
-
-function replay(snapshot: ResponseSnapshot, status: "hit" | "stale", createdAt: number | undefined, now: number, degraded: string | undefined): Response {
-  const headers = new Headers(snapshot.headers);
-  headers.set(CACHE_STATUS_HEADER, status === "hit" ? "HIT" : "STALE");
-  if (createdAt !== undefined) headers.set("age", String(Math.max(0, Math.floor((now - createdAt) / 1000))));
-  if (degraded) headers.set(CACHE_DEGRADED_HEADER, degraded);
-  return new Response(base64ToBytes(snapshot.body), { status: snapshot.status, headers });
 }

@@ -26,12 +26,29 @@ export function withCachedResponse<C>(handler: (request: Request, context: C) =>
   const table = createRouteTable(options.routes);
   const basePath = options.basePath ?? "/api";
   return async function cachedRouteHandler(request: Request, context: C): Promise<Response> {
-    const response = await handler(request, context);
     const path = relativeToBase(new URL(request.url).pathname, basePath);
     const route = path === null ? null : table.match(request.method, path);
+    let response: Response;
+    try {
+      response = await handler(request, context);
+    } catch (err) {
+      // Nothing will be stored: give the gate's fill lease back now, or every reader of this URL waits
+      // (up to 3 s) for a fill that never comes. Then let Next answer the error as it would have.
+      if (route) await releaseFill(options.kit(), request, route).catch((e: unknown) => console.warn("[edge-kit] could not release the cache fill lease after the route threw:", e));
+      throw err;
+    }
     if (!route) return response;
     return (await storeCachedResponse(options.kit(), request, response, route)).response;
   };
+}
+
+/** Releases the lease held by the request's fill ticket, if any (token-checked: only the holder's). */
+async function releaseFill(kit: Kit, request: Request, route: NonNullable<Parameters<typeof routeCachePolicy>[0]>): Promise<void> {
+  const ticket = request.headers.get(CACHE_FILL_HEADER);
+  const policy = routeCachePolicy(route, request.method);
+  if (!ticket || !policy) return;
+  const target = await responseCacheTarget(request, route, policy);
+  if (target) await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
 }
 
 /**

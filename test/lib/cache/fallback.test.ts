@@ -1,6 +1,6 @@
 /**
  * With Redis unavailable the cache degrades to a bounded per-instance LRU: requests still succeed
- * (from the origin, then from memory), and the degradation is visible — `backend: "memory"` and a
+ * (HTTP responses from the origin), and the degradation is visible — `backend: "memory"` and a
  * reason on every result, in the stats, and as `x-cache-degraded` on responses. Faults are real:
  * msw answers 500 / drops connections in front of upstash-local, or a private redis-server is stopped.
  */
@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import { routes } from "@/kit.config";
 import { getCacheStats } from "@/lib/cache";
+import { defineRoutes } from "@/lib/policy";
 import { spawnRedisServer } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../../setup/kit";
@@ -102,7 +103,7 @@ describe("library under faults", () => {
 });
 
 describe("edge route under a stopped redis-server", () => {
-  it("GET /items/:id still answers 200 (origin, then memory) with x-cache-degraded and backend memory in the stats", async () => {
+  it("GET /items/:id still answers 200 from the origin, with x-cache-degraded and backend memory in the stats", async () => {
     const redis = await spawnRedisServer();
     const token = "fallback-token";
     const local = await startUpstashLocal({ port: 0, token, redisUrl: redis.url });
@@ -118,14 +119,39 @@ describe("edge route under a stopped redis-server", () => {
       expect(miss.headers.get("x-cache")).toBe("MISS");
       expect(miss.headers.get("x-cache-degraded")).toMatch(/redis-error|timeout/);
       expect(await miss.json()).toMatchObject({ id: "b2" });
-      const fromMemory = await app.request("/api/edge/items/b2");
-      expect(fromMemory.status).toBe(200);
-      expect(fromMemory.headers.get("x-cache")).toBe("HIT");
-      expect(fromMemory.headers.get("x-cache-degraded")).toMatch(/redis-error|timeout/);
+      // A degraded lookup hands out no lease (ticket ""), so the response is not stored — not even in this
+      // instance's memory: the write could reach Redis again with no captured versions (see below). As on Next.
+      const again = await app.request("/api/edge/items/b2");
+      expect(again.status).toBe(200);
+      expect(again.headers.get("x-cache")).toBe("MISS");
+      expect(again.headers.get("x-cache-degraded")).toMatch(/redis-error|timeout/);
       expect(await getCacheStats(kit)).toMatchObject({ backend: "memory" });
     } finally {
       await local.close();
       await redis.stop();
     }
   }, 30_000);
+});
+
+describe("a fill ticket from a degraded lookup", () => {
+  it("Hono: the MISS is served but never stored as valid, even when Redis is back by the time it would be", async () => {
+    const kit = createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0" } });
+    const routes = defineRoutes([{ pattern: "/thing", methods: ["GET"], name: "fb-ticket", policy: { cache: { ttl: "1 m" } } }]);
+    const app = createApp(kit, { basePath: "/api/edge", routes });
+    let n = 0;
+    app.get("/thing", (c) => c.json({ n: ++n }));
+    // Only the lookup fails: its ticket is "" (no lease, no captured versions); the store would reach Redis.
+    msw.use(http.post(`${target.url}/*`, () => HttpResponse.json({ error: "upstash-local: Redis unavailable" }, { status: 500 }), { once: true }));
+    const degraded = await app.request("/api/edge/thing");
+    expect([degraded.status, degraded.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    expect(degraded.headers.get("x-cache-degraded")).toBe("redis-error");
+
+    // Had the "" ticket been used, its body (possibly older than an invalidation made meanwhile) would be a HIT now.
+    const next = await app.request("/api/edge/thing");
+    expect([next.headers.get("x-cache"), next.headers.get("x-cache-degraded")]).toEqual(["MISS", null]);
+    expect(await next.json()).toStrictEqual({ n: 2 });
+    const hit = await app.request("/api/edge/thing");
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(await hit.json()).toStrictEqual({ n: 2 });
+  });
 });

@@ -1,0 +1,60 @@
+/**
+ * The Next half of a cached read, driven as middleware.ts and the route do it: `cacheGate` takes the
+ * fill lease on a MISS and forwards the ticket; `withCachedResponse` runs the route and stores. Real
+ * kit, real Redis. A route that throws must give the lease back, or every reader of that URL waits 3 s
+ * for a fill that never comes and then loads unstored.
+ */
+import { describe, expect, it } from "vitest";
+import { CACHE_FILL_HEADER, withCachedResponse } from "@/lib/cache";
+import { cacheGate } from "@/lib/cache/gate";
+import type { GateOutcome } from "@/lib/gate";
+import { createRouteTable, defineRoutes } from "@/lib/policy";
+import { createTestKit } from "../../setup/kit";
+
+const kit = createTestKit();
+let counter = 0;
+
+function setup() {
+  const routes = defineRoutes([{ pattern: "/items/:id", methods: ["GET"], name: `rs-${Date.now().toString(36)}-${counter++}`, policy: { cache: { ttl: "1 m" } } }]);
+  const table = createRouteTable(routes);
+  const url = "http://localhost/api/items/7";
+  /** middleware.ts's cache gate for a request to `url`. */
+  const gate = (headers: Record<string, string> = {}) =>
+    cacheGate({ kit, request: new Request(url, { headers }), route: table.match("GET", "/items/7")!, identity: { ip: null, userId: null }, waitUntil: () => {} });
+  /** The request as the route sees it: with the ticket the gate forwarded. */
+  const routed = (outcome: GateOutcome) => new Request(url, { headers: { [CACHE_FILL_HEADER]: ticketOf(outcome) } });
+  return { routes, gate, routed };
+}
+
+function ticketOf(outcome: GateOutcome): string {
+  return (outcome.action === "continue" && outcome.requestHeaders?.get(CACHE_FILL_HEADER)) || "";
+}
+
+describe("withCachedResponse", () => {
+  it("gives the gate's fill lease back when the route throws, then rethrows", async () => {
+    const { routes, gate, routed } = setup();
+    const miss = await gate();
+    expect(ticketOf(miss)).not.toBe("");
+    const failing = withCachedResponse(() => Promise.reject(new Error("database down")), { kit: () => kit, routes });
+    await expect(failing(routed(miss), {})).rejects.toThrow("database down");
+
+    // The lease is free: the next reader is the filler at once (before, it waited for the lease).
+    const next = await gate();
+    expect(next.action).toBe("continue");
+    expect(ticketOf(next)).not.toBe("");
+    const handler = withCachedResponse(() => Response.json({ id: "7" }), { kit: () => kit, routes });
+    expect((await handler(routed(next), {})).headers.get("x-cache")).toBe("MISS");
+    const hit = await gate();
+    expect(hit.action === "respond" && hit.response.headers.get("x-cache")).toBe("HIT");
+  });
+
+  it("a HIT in the middleware answers a matching If-None-Match with 304 (x-cache kept, no body)", async () => {
+    const { routes, gate, routed } = setup();
+    const handler = withCachedResponse(() => Response.json({ id: "7" }, { headers: { etag: '"7-v1"' } }), { kit: () => kit, routes });
+    await handler(routed(await gate()), {});
+    const conditional = await gate({ "if-none-match": '"7-v1"' });
+    if (conditional.action !== "respond") throw new Error("expected the gate to answer");
+    expect([conditional.response.status, conditional.response.headers.get("x-cache"), conditional.response.headers.get("etag")]).toEqual([304, "HIT", '"7-v1"']);
+    expect(await conditional.response.text()).toBe("");
+  });
+});
