@@ -11,7 +11,7 @@ import { setupServer } from "msw/node";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KitError } from "@/lib/errors";
-import { createLocks, LOCK_ACQUIRE, LockLostError } from "@/lib/lock";
+import { createLocks, LOCK_ACQUIRE, LockLostError, type AcquireLockOptions } from "@/lib/lock";
 import { spawnRedisServer } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../../setup/kit";
@@ -75,7 +75,7 @@ describe("an acquire whose reply is lost after Redis granted it", () => {
         return new HttpResponse(text, { status: real.status, headers: real.headers });
       }),
     );
-    const options = { lease: "10 s", retry: false as const, waitUntil: (p: Promise<unknown>) => void background.push(p) };
+    const options: AcquireLockOptions = { lease: "10 s", retry: false, waitUntil: (p) => void background.push(p) };
     expect(await codeOf(noRetry.acquireLock("orphan-1", options))).toBe("E_REDIS_UNAVAILABLE");
     expect(lost).toBe(true);
     msw.resetHandlers();
