@@ -20,7 +20,12 @@ import type { AppEnv } from "../env";
 export interface IdempotencyMiddlewareOptions {
   /** The policy to apply. Default: the matched kit.config.ts route's `idempotency` (`c.var.route`). */
   policy?: IdempotencyPolicy;
-  /** Route name in fingerprints. @default the matched route's name, else Hono's `c.req.routePath` */
+  /**
+   * Route name in fingerprints. @default the matched route's name, else Hono's `c.req.routePath`.
+   * The request path is fingerprinted too (relative to the API base for a matched route, else whole),
+   * so a pattern that captures nothing (`app.use("/api/*", idempotency())`) never replays one
+   * path's response for another: that is the draft's 422.
+   */
   name?: string;
   /** App-supplied user id (from a verified session/JWT): scopes keys per user instead of per IP. */
   resolveUser?: UserResolver;
@@ -50,7 +55,7 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
     const begun = await beginIdempotentRequest({
       kit,
       request: c.req.raw,
-      route: { name: options.name ?? route?.name ?? c.req.routePath, params: route?.params ?? c.req.param() },
+      route: { name: options.name ?? route?.name ?? c.req.routePath, params: route?.params ?? c.req.param(), path: route?.path ?? c.req.path },
       identity,
       policy,
     });

@@ -24,8 +24,11 @@ import { restoreResponse } from "./stored-response";
 export interface BeginInput {
   kit: Kit;
   request: Request;
-  /** kit.config.ts route name and params (the fingerprint's "route"). */
-  route: { name: string; params: Readonly<Record<string, string>> };
+  /**
+   * kit.config.ts route name and params (the fingerprint's "route") and the path relative to the API
+   * base (the table's `path`; absent: the request's whole path, which never shares across mounts).
+   */
+  route: { name: string; params: Readonly<Record<string, string>>; path?: string | undefined };
   identity: Identity;
   policy: ResolvedIdempotencyPolicy;
 }
@@ -88,8 +91,9 @@ export async function prepareIdempotentRequest(input: BeginInput): Promise<Prepa
   if (!body) return decided({ action: "respond", response: requestTooLargeResponse(policy.maxRequestBytes, instance), outcome: "too-large" });
 
   const scope = policy.scope(identity, request);
+  const path = route.path ?? url.pathname;
   const [fingerprint, keyHash, scopePart] = await Promise.all([
-    requestFingerprint({ method: request.method, route: route.name, params: route.params, search: url.search, scope, body }),
+    requestFingerprint({ method: request.method, route: route.name, params: route.params, path, search: url.search, scope, body }),
     // Hashed: fixed-size key parts whatever the client sends, and no encoding edge cases.
     sha256Base64Url(parsed.key),
     scope.length > MAX_PLAIN_SCOPE ? sha256Base64Url(scope) : Promise.resolve(scope),
