@@ -6,6 +6,7 @@
 import { KitError } from "../errors";
 import { parseIdempotencyKey, IDEMPOTENCY_KEY_HEADER, type Identity } from "../http";
 import type { Kit } from "../kit";
+import { MAX_KEY_PART_BYTES } from "../keys";
 import type { DegradedReason } from "../resilience";
 import { sha256Base64Url, requestFingerprint } from "./fingerprint";
 import type { ResolvedIdempotencyPolicy } from "./policy";
@@ -18,6 +19,7 @@ import {
   responseNotStoredResponse,
   unavailableResponse,
 } from "./problems";
+import { readAtMost } from "./read-at-most";
 import type { IdempotencyStore } from "./store";
 import { restoreResponse } from "./stored-response";
 
@@ -52,7 +54,7 @@ export type BeginResult =
   /** Redis degraded under the "open" policy: run the handler without idempotency, and say so. */
   | { action: "bypass"; degraded: DegradedReason };
 
-// Scopes are caller-controlled (user ids); past this they are hashed to keep key parts bounded.
+// Scopes are caller-controlled (user ids); past this many UTF-16 units they are hashed (see scopeKeyPart).
 const MAX_PLAIN_SCOPE = 128;
 /** The original usually finishes within a second; polling once a second costs one Redis call. */
 const IN_FLIGHT_RETRY_AFTER_S = 1;
@@ -96,7 +98,7 @@ export async function prepareIdempotentRequest(input: BeginInput): Promise<Prepa
     requestFingerprint({ method: request.method, route: route.name, params: route.params, path, search: url.search, scope, body }),
     // Hashed: fixed-size key parts whatever the client sends, and no encoding edge cases.
     sha256Base64Url(parsed.key),
-    scope.length > MAX_PLAIN_SCOPE ? sha256Base64Url(scope) : Promise.resolve(scope),
+    scopeKeyPart(scope),
   ]);
   const recordKey = kit.keys.idempotency(scopePart, keyHash);
 
@@ -146,11 +148,51 @@ function degradedAnswer(policy: ResolvedIdempotencyPolicy, reason: DegradedReaso
   return { action: "respond", response, outcome: "unavailable" };
 }
 
-/** The body bytes (from a clone: the route still reads the original), or null past `limit`. */
+/**
+ * The body bytes (from a clone: the route still reads the original), or null past `limit`. Read as a
+ * stream and abandoned one chunk past the limit: a chunked body without Content-Length is never
+ * buffered whole just to be refused (413).
+ */
 async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return null;
   if (!request.body) return new Uint8Array(0);
-  const bytes = new Uint8Array(await request.clone().arrayBuffer());
-  return bytes.length > limit ? null : bytes;
+  const read = await readAtMost(request.clone().body, limit);
+  return read.truncated ? null : read.body;
 }
+
+const encoder = new TextEncoder();
+// Lone surrogates: TextEncoder turns each into U+FFFD, so distinct scopes would encode (and hash) alike.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The scope as a key part. Plain while it fits `keys.idempotency` (lib/keys: at most 512 bytes once
+ * percent-encoded from UTF-8), hashed otherwise. The length that matters is in encoded BYTES: a
+ * 60-character CJK user id is 180 UTF-8 bytes, 540 encoded, and used to be refused (400
+ * E_INVALID_KEY_PART) on every idempotent request of that user. Scopes that were plain before stay
+ * plain (the same record keys across a deploy), those over 128 UTF-16 units stay hashed.
+ */
+async function scopeKeyPart(scope: string): Promise<string> {
+  if (LONE_SURROGATE.test(scope)) {
+    // Not well-formed UTF-16: hash the code units themselves (lossless), behind a 0xFF byte that no
+    // UTF-8 text contains, so this can never hash like a well-formed scope.
+    const units = new Uint8Array(1 + scope.length * 2);
+    units[0] = 0xff;
+    for (let i = 0; i < scope.length; i++) {
+      const unit = scope.charCodeAt(i);
+      units[1 + 2 * i] = unit >> 8;
+      units[2 + 2 * i] = unit & 0xff;
+    }
+    return sha256Base64Url(units);
+  }
+  if (scope.length > MAX_PLAIN_SCOPE || percentEncodedLength(scope) > MAX_KEY_PART_BYTES) return sha256Base64Url(scope);
+  return scope;
+}
+
+/** The length of `text` as lib/keys encodes it: one byte per unreserved ASCII byte, three otherwise. */
+function percentEncodedLength(text: string): number {
+  let length = 0;
+  for (const byte of encoder.encode(text)) length += UNRESERVED.test(String.fromCharCode(byte)) ? 1 : 3;
+  return length;
+}
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
