@@ -16,6 +16,7 @@ import {
 } from "../../lib/idempotency";
 import { deferCounts } from "../../lib/gate";
 import type { AppEnv } from "../env";
+import { waitUntilOf } from "../wait-until";
 
 export interface IdempotencyMiddlewareOptions {
   /** The policy to apply. Default: the matched kit.config.ts route's `idempotency` (`c.var.route`). */
@@ -52,12 +53,14 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
       resolveUser: options.resolveUser,
       remoteAddress: options.remoteAddress?.(c) ?? null,
     });
+    const waitUntil = waitUntilOf(c);
     const begun = await beginIdempotentRequest({
       kit,
       request: c.req.raw,
       route: { name: options.name ?? route?.name ?? c.req.routePath, params: route?.params ?? c.req.param(), path: route?.path ?? c.req.path },
       identity,
       policy,
+      waitUntil,
     });
 
     switch (begun.action) {

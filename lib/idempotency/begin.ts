@@ -20,7 +20,7 @@ import {
   unavailableResponse,
 } from "./problems";
 import { readAtMost } from "./read-at-most";
-import type { IdempotencyStore } from "./store";
+import type { ClaimOptions, IdempotencyStore } from "./store";
 import { restoreResponse } from "./stored-response";
 
 export interface BeginInput {
@@ -33,6 +33,8 @@ export interface BeginInput {
   route: { name: string; params: Readonly<Record<string, string>>; path?: string | undefined };
   identity: Identity;
   policy: ResolvedIdempotencyPolicy;
+  /** Receives background work: the release of a claim whose answer was lost (store.ts). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** A claim the caller must settle: complete with the response, or release. */
@@ -104,18 +106,19 @@ export async function prepareIdempotentRequest(input: BeginInput): Promise<Prepa
 
   const store = kit.idempotency;
   if (!store) return decided(degradedAnswer(policy, "redis-error", undefined, instance));
-  return { action: "claim", recordKey, claim: () => claimKey(store, recordKey, fingerprint, policy, instance) };
+  const claimOptions = { leaseMs: policy.leaseMs, failPolicy: policy.failPolicy, ...(input.waitUntil ? { waitUntil: input.waitUntil } : {}) };
+  return { action: "claim", recordKey, claim: () => claimKey(store, recordKey, fingerprint, claimOptions, instance) };
 }
 
-async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint: string, policy: ResolvedIdempotencyPolicy, instance: string): Promise<BeginResult> {
+async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint: string, options: ClaimOptions, instance: string): Promise<BeginResult> {
   let claim: Awaited<ReturnType<IdempotencyStore["claim"]>>;
   try {
-    // The script is sent synchronously by this call (guard → runScript → EVALSHA): keep no await before it.
-    claim = await store.claim(recordKey, fingerprint, { leaseMs: policy.leaseMs, failPolicy: policy.failPolicy });
+    // The command is sent synchronously by this call (guard → SET NX PX GET): keep no await before it.
+    claim = await store.claim(recordKey, fingerprint, options);
   } catch (err) {
     // Only the fail-closed refusals become a 503 here; anything else (a bug) propagates as a 500.
     if (err instanceof KitError && (err.code === "E_REDIS_UNAVAILABLE" || err.code === "E_REDIS_TIMEOUT" || err.code === "E_CIRCUIT_OPEN")) {
-      return degradedAnswer(policy, err.code === "E_REDIS_TIMEOUT" ? "timeout" : err.code === "E_CIRCUIT_OPEN" ? "circuit-open" : "redis-error", err, instance);
+      return degradedAnswer(options, err.code === "E_REDIS_TIMEOUT" ? "timeout" : err.code === "E_CIRCUIT_OPEN" ? "circuit-open" : "redis-error", err, instance);
     }
     throw err;
   }
@@ -141,7 +144,7 @@ async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint:
   }
 }
 
-function degradedAnswer(policy: ResolvedIdempotencyPolicy, reason: DegradedReason, err: KitError | undefined, instance: string): BeginResult {
+function degradedAnswer(policy: Pick<ResolvedIdempotencyPolicy, "failPolicy">, reason: DegradedReason, err: KitError | undefined, instance: string): BeginResult {
   if (policy.failPolicy === "open") return { action: "bypass", degraded: reason };
   const retryAfterMs = typeof err?.context.retryAfterMs === "number" ? err.context.retryAfterMs : 1000;
   const response = unavailableResponse(Math.max(1, Math.ceil(retryAfterMs / 1000)), err?.code ?? "E_REDIS_UNAVAILABLE", instance);

@@ -34,6 +34,7 @@ export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
     route: ctx.route,
     identity: ctx.identity,
     policy,
+    waitUntil: ctx.waitUntil,
   });
   if (prepared.action === "decided") {
     const { outcome, count } = outcomeOf(ctx, policy, prepared.result);

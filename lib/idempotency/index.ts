@@ -5,7 +5,7 @@
  * edge/middleware/idempotency.ts. Both call `beginIdempotentRequest` / `finishWith*`.
  */
 export { createIdempotencyStore, IdempotencyRecordError } from "./store";
-export type { IdempotencyStore, IdempotencyStoreDeps, ClaimResult, SettleResult } from "./store";
+export type { IdempotencyStore, IdempotencyStoreDeps, ClaimOptions, ClaimResult, SettleResult } from "./store";
 export {
   resolveIdempotencyPolicy,
   defaultIdempotencyScope,
