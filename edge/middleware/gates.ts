@@ -10,7 +10,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createCacheGate } from "../../lib/cache";
 import { runGates, type Gate } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
-import { idempotencyGate } from "../../lib/idempotency";
+import { idempotencyGate, startForwardedClaimHeartbeat } from "../../lib/idempotency";
 import { rateLimitGate } from "../../lib/ratelimit";
 import type { AppEnv } from "../env";
 import { waitUntilOf } from "../wait-until";
@@ -48,7 +48,13 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
     if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
     if (result.action === "respond" && result.response) return result.response;
 
-    await next();
+    // The idempotency claim's lease is renewed while the handler runs (lib/idempotency/heartbeat.ts).
+    const heartbeat = startForwardedClaimHeartbeat(kit, result.requestHeaders, { waitUntil });
+    try {
+      await next();
+    } finally {
+      heartbeat?.stop();
+    }
     // Innermost gate first, as separate middlewares would unwind (cache store, then idempotency settle).
     for (const after of [...result.after].reverse()) c.res = await after(c.res, c.error === undefined ? {} : { error: c.error });
     // Added after the handler so they reach every response it produces, errors included (onError's too).

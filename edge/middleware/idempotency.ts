@@ -1,7 +1,8 @@
 /**
  * Hono middleware `idempotency(options)`: the whole Idempotency-Key cycle around `await next()` —
  * 400/409/410/413/422/503 or a replay before the handler; after it, the response is stored for replay
- * or the claim released (5xx per policy; an error thrown by the handler always releases). Same
+ * or the claim released (5xx per policy; an error thrown by the handler always releases); while the
+ * handler runs, the claim's lease is renewed (lib/idempotency/heartbeat.ts). Same
  * decisions, same bytes as Next's gate + `withIdempotency`, because both call lib/idempotency.
  */
 import type { Context, MiddlewareHandler } from "hono";
@@ -12,6 +13,7 @@ import {
   finishWithResponse,
   IDEMPOTENCY_DEGRADED_HEADER,
   resolveIdempotencyPolicy,
+  startClaimHeartbeat,
   type IdempotencyPolicy,
 } from "../../lib/idempotency";
 import { deferCounts } from "../../lib/gate";
@@ -78,7 +80,12 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
         return;
       case "proceed": {
         // Not counted here: the settle step counts its outcome (stored/released/lost…), one write per request.
-        await next();
+        const heartbeat = startClaimHeartbeat(kit, begun.claim, { waitUntil });
+        try {
+          await next();
+        } finally {
+          heartbeat.stop();
+        }
         // Hono's compose turns a thrown handler error into onError's response and keeps it in c.error.
         if (c.error) {
           await finishWithError(kit, begun.claim);

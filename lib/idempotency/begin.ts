@@ -41,6 +41,8 @@ export interface BeginInput {
 export interface ActiveClaim {
   recordKey: string;
   token: string;
+  /** The in-flight lease, renewed while the handler runs (heartbeat.ts). */
+  leaseMs?: number;
 }
 
 /** What happened, for counters and logs. */
@@ -125,7 +127,7 @@ async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint:
 
   switch (claim.state) {
     case "claimed":
-      return { action: "proceed", claim: { recordKey, token: claim.token } };
+      return { action: "proceed", claim: { recordKey, token: claim.token, leaseMs: options.leaseMs } };
     case "bypassed":
       return { action: "bypass", degraded: claim.degraded };
     case "in-flight":

@@ -1,13 +1,13 @@
 /**
- * The idempotency record operations over Redis — claim (one `SET NX PX GET`), complete and release
- * (one script each) — each one command on the primary, each under `guard()` with the caller's fail
+ * The idempotency record operations over Redis — claim (one `SET NX PX GET`), complete, release and
+ * renew (one script each) — each one command on the primary, each under `guard()` with the caller's fail
  * policy (nothing here catches Redis errors). The record layout is in scripts.ts.
  */
 import type { Clock } from "../clock";
 import { KitError } from "../errors";
 import { runScript, type IdempotencyRedis } from "../redis";
 import { guard, type CircuitBreaker, type DegradedReason, type EmitResilienceEvent } from "../resilience";
-import { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE } from "./scripts";
+import { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE, IDEMPOTENCY_RENEW } from "./scripts";
 import { decodeStoredResponse, type StoredResponse } from "./stored-response";
 import { toHex } from "../hex";
 
@@ -40,7 +40,7 @@ export interface ClaimOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-/** The outcome of complete/release: `applied` false = this token no longer owns the record. */
+/** The outcome of complete/release/renew: `applied` false = this token no longer owns the record. */
 export type SettleResult = { applied: boolean; degraded?: DegradedReason };
 
 export interface IdempotencyStore {
@@ -49,6 +49,8 @@ export interface IdempotencyStore {
    * @throws RedisUnavailableError / RedisTimeoutError / CircuitOpenError when degraded and `failPolicy` is closed
    */
   claim(recordKey: string, fingerprint: string, options: ClaimOptions): Promise<ClaimResult>;
+  /** Pushes the in-flight lease `leaseMs` ahead (only the claimer, only while in flight). Degrades open, reported. */
+  renew(recordKey: string, token: string, leaseMs: number): Promise<SettleResult>;
   /** Stores the response for replay (only the claimer, only while in flight). Degrades open, reported. */
   complete(recordKey: string, token: string, response: StoredResponse, retentionMs: number): Promise<SettleResult>;
   /** Deletes the in-flight record so a retry runs again (only the claimer). Degrades open, reported. */
@@ -131,6 +133,16 @@ export function createIdempotencyStore(deps: IdempotencyStoreDeps): IdempotencyS
         () => runScript(redis, IDEMPOTENCY_COMPLETE, [recordKey], [token, JSON.stringify(response), Math.ceil(retentionMs)]),
         { ...common, name: "idempotency.complete", failPolicy: "open", fallback: () => 0 as const },
       );
+      return degraded ? { applied: false, degraded } : { applied: Number(value) === 1 };
+    },
+
+    async renew(recordKey, token, leaseMs) {
+      const { value, degraded } = await guard(() => runScript(redis, IDEMPOTENCY_RENEW, [recordKey], [token, Math.ceil(leaseMs)]), {
+        ...common,
+        name: "idempotency.renew",
+        failPolicy: "open",
+        fallback: () => 0 as const,
+      });
       return degraded ? { applied: false, degraded } : { applied: Number(value) === 1 };
     },
 
