@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestKit } from "../setup/kit";
 import { testRedis } from "../setup/redis";
+import { sha256Base64Url } from "@/lib/idempotency";
 import { buildHarness, newIp, newKey, request } from "./idempotency-harness";
 
 const kit = createTestKit({ env: { TRUST_PROXY: "true" } });
@@ -227,13 +228,28 @@ describe("what is stored", () => {
     expect(calls.big).toBe(1);
   });
 
-  it("keeps a completed record for the retention (24 h by default) and an in-flight one for the lease", async () => {
+  it("keeps the record in flight for the lease (60 s by default), then completed for the retention (24 h)", async () => {
     const ip = newIp();
     const key = newKey();
-    await request(app, "/t/echo", { ip, key });
-    const [, keys] = await raw.scan("0", { match: `${kit.keys.family("idempotency")}*`, count: 10_000 });
-    const ttls = await Promise.all(keys.map((k) => raw.pttl(k)));
-    expect(Math.max(...ttls)).toBeGreaterThan(23 * 3_600_000);
-    expect(Math.max(...ttls)).toBeLessThanOrEqual(24 * 3_600_000);
+    // This request's own record (default scope: the client IP), not any key of the file's prefix.
+    const recordKey = kit.keys.idempotency(`ip:${ip}`, await sha256Base64Url(key));
+    let release!: () => void;
+    hold.promise = new Promise<void>((r) => (release = r));
+    const pending = request(app, "/t/echo", { ip, key });
+    let lease = -2;
+    for (let i = 0; i < 100 && lease < 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      lease = await raw.pttl(recordKey);
+    }
+    expect((await raw.get<{ state: string }>(recordKey))?.state).toBe("in-flight");
+    expect(lease).toBeGreaterThan(50_000);
+    expect(lease).toBeLessThanOrEqual(60_000);
+    hold.promise = undefined;
+    release();
+    expect((await pending).status).toBe(201);
+    expect((await raw.get<{ state: string }>(recordKey))?.state).toBe("completed");
+    const retention = await raw.pttl(recordKey);
+    expect(retention).toBeGreaterThan(23 * 3_600_000);
+    expect(retention).toBeLessThanOrEqual(24 * 3_600_000);
   });
 });
