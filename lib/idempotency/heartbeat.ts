@@ -46,7 +46,8 @@ export function startClaimHeartbeat(kit: Kit, claim: ActiveClaim, options: Heart
   if (!store || !leaseMs) return { signal: controller.signal, stop: () => undefined };
 
   const interval = Math.max(10, Math.floor(leaseMs / 3));
-  // Conservative: the lease was granted a little before this point (the claim's round trip).
+  // Until a renewal confirms it, the lease is assumed to run from here; it was granted one round trip
+  // earlier, so this errs late by that much (it only bounds how long an unreachable Redis is retried).
   let validUntil = kit.clock.now() + leaseMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;
