@@ -9,8 +9,8 @@ import { errorResponse, resolveIdentity } from "./lib/http";
 import { getKit } from "./lib/kit-instance";
 import { createRouteTable, relativeToBase } from "./lib/policy";
 import { rateLimitGate } from "./lib/ratelimit";
-import { idempotencyGate } from "./lib/idempotency";
-import { cacheGate } from "./lib/cache";
+import { FORWARDED_CLAIM_HEADER, idempotencyGate } from "./lib/idempotency";
+import { CACHE_FILL_HEADER, cacheGate } from "./lib/cache";
 
 const API_BASE = "/api";
 const table = createRouteTable(routes);
@@ -22,10 +22,22 @@ const table = createRouteTable(routes);
  */
 const GATES: readonly Gate[] = [rateLimitGate, idempotencyGate, cacheGate];
 
+/**
+ * Request headers only the gates may set for the route (the forwarded idempotency claim, the cache
+ * fill ticket). A client's copy is dropped whenever the gates do not set them, so a route never acts
+ * on one: `withIdempotency` then answers "gate missing" instead of trusting a forged `pass;no-key`.
+ */
+const GATE_ONLY_HEADERS = [FORWARDED_CLAIM_HEADER, CACHE_FILL_HEADER] as const;
+
 export async function middleware(req: NextRequest, event: NextFetchEvent): Promise<Response> {
   const path = relativeToBase(req.nextUrl.pathname, API_BASE);
   const route = path === null ? null : table.match(req.method, path);
-  if (!route || GATES.length === 0) return NextResponse.next();
+  if (!route || GATES.length === 0) {
+    if (!GATE_ONLY_HEADERS.some((name) => req.headers.has(name))) return NextResponse.next();
+    const stripped = new Headers(req.headers);
+    for (const name of GATE_ONLY_HEADERS) stripped.delete(name);
+    return NextResponse.next({ request: { headers: stripped } });
+  }
 
   const kit = getKit();
   const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
@@ -40,6 +52,7 @@ export async function middleware(req: NextRequest, event: NextFetchEvent): Promi
   if (result.action === "respond" && result.response) return withAbsoluteLocation(result.response, req.url);
 
   const requestHeaders = new Headers(req.headers);
+  for (const name of GATE_ONLY_HEADERS) requestHeaders.delete(name);
   result.requestHeaders.forEach((value, name) => requestHeaders.set(name, value));
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   result.responseHeaders.forEach((value, name) => response.headers.set(name, value));

@@ -20,6 +20,7 @@ export type KitErrorCode =
   | "E_QUEUE_INVALID_PAYLOAD"
   | "E_QUEUE_JOB_TIMEOUT"
   | "E_IDEMPOTENCY_RECORD"
+  | "E_IDEMPOTENCY_CLAIM_LOST"
   | "E_IDEMPOTENCY_GATE_MISSING";
 
 export interface KitErrorOptions {

@@ -102,8 +102,11 @@ export async function jobStatusResponse(kit: Kit, id: string, instance: string):
 }
 
 /**
- * Enqueues the confirmation of a created order (the POST /orders hook). Deduplicated by order id,
- * so a retried order creation cannot confirm twice even outside the idempotency window.
+ * Enqueues the confirmation of a created order (the POST /orders hook). Deduplicated by order id for
+ * 24 h: the same order's confirmation enqueued twice (this hook re-run for one order) is one job.
+ * It does not protect a retried order creation: every creation draws a fresh random order_id, so a
+ * retry that runs the handler again (no Idempotency-Key replay: a new key, or after the retention)
+ * creates and confirms a second order. Only the Idempotency-Key stops that.
  */
 export function enqueueOrderConfirmation(kit: Kit, orderId: string, waitUntil?: WaitUntil) {
   return exampleQueue(kit).enqueue("order.confirm", { order_id: orderId }, { dedupe: { id: `order-confirm:${orderId}`, window: "24 h" }, ...(waitUntil ? { waitUntil } : {}) });

@@ -6,6 +6,13 @@
  * as seen for 90 days (one round trip) → 200 `{ accepted: [id], duplicates: [id] }`.
  * A concurrent call waits for the lock up to `maxWait`, then 503 + Retry-After; bad bodies 400,
  * over-large bodies 413; Redis down → 503 (locks and dedupe are fail-closed). All errors problem+json.
+ *
+ * A request that fails after its ids were marked must not leave them marked, or the client's retry
+ * would be answered "duplicates" and the permits dropped for 90 days. So: a mark that fails (a reply
+ * lost after Redis applied it) is given back by lib/dedupe itself through `waitUntil`, and a
+ * `process` step that throws gives back this call's marks (`forget(fresh, { token })`) before the
+ * error answers. Left open: a client retry that arrives before the background give-back has run, or
+ * a give-back that cannot reach Redis, still sees those ids as duplicates (lib/dedupe/dedupe.ts).
  */
 import { z } from "zod";
 import { toMs, type Duration } from "../../lib/duration";
@@ -31,6 +38,8 @@ export const ingestBodySchema = z.object({
   permits: z.array(permitSchema).min(1, "must list at least one permit").max(MAX_PERMITS_PER_REQUEST, `at most ${MAX_PERMITS_PER_REQUEST} permits per request`),
 });
 
+export type Permit = z.infer<typeof permitSchema>;
+
 export interface IngestResult {
   accepted: string[];
   duplicates: string[];
@@ -39,8 +48,14 @@ export interface IngestResult {
 export interface IngestPermitsOptions {
   /** How long a concurrent call waits for the lock before answering 503. @default "2 s" */
   maxWait?: Duration;
-  /** Hand counter writes to the platform so they outlive the response. */
+  /** Hand counter writes (and the give-back of a failed mark) to the platform so they outlive the response. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Ingests the new permits (one per fresh id), under the lock: pass `fence` to the store so it can
+   * refuse a late holder. When it throws, this call's dedupe marks are given back and the error
+   * propagates (a retry then accepts the permits again). @default nothing (the example has no store)
+   */
+  process?: (permits: readonly Permit[], ctx: { fence: number; signal: AbortSignal }) => Promise<void> | void;
 }
 
 export async function ingestPermits(kit: Kit, request: Request, options: IngestPermitsOptions = {}): Promise<Response> {
@@ -57,9 +72,17 @@ export async function ingestPermits(kit: Kit, request: Request, options: IngestP
   try {
     const result = await locks.withLock(
       INGEST_LOCK,
-      async (): Promise<IngestResult> => {
-        const { fresh, duplicates } = await permits.mark(ids);
-        // Real ingestion of `fresh` permits would go here, passing `lease.fence` to the store.
+      async ({ lease, signal }): Promise<IngestResult> => {
+        const { fresh, duplicates, token } = await permits.mark(ids);
+        try {
+          await options.process?.(firstOfEach(parsed.data.permits, fresh), { fence: lease.fence, signal });
+        } catch (error) {
+          // Nothing was ingested for sure: give the ids back so the client's retry is not refused.
+          await permits.forget(fresh, { token }).catch((forgetError: unknown) => {
+            console.warn(`[edge-kit] permits: could not give back ${fresh.length} dedupe marks after a failed ingest; they count as seen until they expire`, forgetError);
+          });
+          throw error;
+        }
         return { accepted: fresh, duplicates };
       },
       {
@@ -76,6 +99,12 @@ export async function ingestPermits(kit: Kit, request: Request, options: IngestP
     if (problem) return problem;
     throw error;
   }
+}
+
+/** The first permit of each id in `ids` (a repeated id in one body is ingested once). */
+function firstOfEach(all: readonly Permit[], ids: readonly string[]): Permit[] {
+  const wanted = new Set(ids);
+  return all.filter((permit) => wanted.delete(permit.id));
 }
 
 /** The kit's own failures as HTTP problems; anything else is the caller's 500. */

@@ -10,7 +10,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createCacheGate } from "../../lib/cache";
 import { runGates, type Gate } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
-import { idempotencyGate } from "../../lib/idempotency";
+import { idempotencyGate, startForwardedClaimHeartbeat } from "../../lib/idempotency";
 import { rateLimitGate } from "../../lib/ratelimit";
 import type { AppEnv } from "../env";
 import { waitUntilOf } from "../wait-until";
@@ -48,6 +48,8 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
     if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
     if (result.action === "respond" && result.response) return result.response;
 
+    // The idempotency claim's lease is renewed while the handler runs (lib/idempotency/heartbeat.ts).
+    const heartbeat = startForwardedClaimHeartbeat(kit, result.requestHeaders, { waitUntil });
     try {
       await next();
     } catch (error) {
@@ -58,6 +60,8 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
         await after(c.res, { error }).catch((err: unknown) => console.warn("[edge-kit] a gate could not give back its work after the handler threw:", err));
       }
       throw error;
+    } finally {
+      heartbeat?.stop();
     }
     // Innermost gate first, as separate middlewares would unwind (cache store, then idempotency settle).
     for (const after of [...result.after].reverse()) c.res = await after(c.res, c.error === undefined ? {} : { error: c.error });

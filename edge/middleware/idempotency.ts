@@ -1,7 +1,8 @@
 /**
  * Hono middleware `idempotency(options)`: the whole Idempotency-Key cycle around `await next()` —
  * 400/409/410/413/422/503 or a replay before the handler; after it, the response is stored for replay
- * or the claim released (5xx per policy; an error thrown by the handler always releases). Same
+ * or the claim released (5xx per policy; an error thrown by the handler always releases); while the
+ * handler runs, the claim's lease is renewed (lib/idempotency/heartbeat.ts). Same
  * decisions, same bytes as Next's gate + `withIdempotency`, because both call lib/idempotency.
  */
 import type { Context, MiddlewareHandler } from "hono";
@@ -12,15 +13,22 @@ import {
   finishWithResponse,
   IDEMPOTENCY_DEGRADED_HEADER,
   resolveIdempotencyPolicy,
+  startClaimHeartbeat,
   type IdempotencyPolicy,
 } from "../../lib/idempotency";
 import { deferCounts } from "../../lib/gate";
 import type { AppEnv } from "../env";
+import { waitUntilOf } from "../wait-until";
 
 export interface IdempotencyMiddlewareOptions {
   /** The policy to apply. Default: the matched kit.config.ts route's `idempotency` (`c.var.route`). */
   policy?: IdempotencyPolicy;
-  /** Route name in fingerprints. @default the matched route's name, else Hono's `c.req.routePath` */
+  /**
+   * Route name in fingerprints. @default the matched route's name, else Hono's `c.req.routePath`.
+   * The request path is fingerprinted too (relative to the API base for a matched route, else whole),
+   * so a pattern that captures nothing (`app.use("/api/*", idempotency())`) never replays one
+   * path's response for another: that is the draft's 422.
+   */
   name?: string;
   /** App-supplied user id (from a verified session/JWT): scopes keys per user instead of per IP. */
   resolveUser?: UserResolver;
@@ -47,12 +55,14 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
       resolveUser: options.resolveUser,
       remoteAddress: options.remoteAddress?.(c) ?? null,
     });
+    const waitUntil = waitUntilOf(c);
     const begun = await beginIdempotentRequest({
       kit,
       request: c.req.raw,
-      route: { name: options.name ?? route?.name ?? c.req.routePath, params: route?.params ?? c.req.param() },
+      route: { name: options.name ?? route?.name ?? c.req.routePath, params: route?.params ?? c.req.param(), path: route?.path ?? c.req.path },
       identity,
       policy,
+      waitUntil,
     });
 
     switch (begun.action) {
@@ -70,7 +80,12 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
         return;
       case "proceed": {
         // Not counted here: the settle step counts its outcome (stored/released/lost…), one write per request.
-        await next();
+        const heartbeat = startClaimHeartbeat(kit, begun.claim, { waitUntil });
+        try {
+          await next();
+        } finally {
+          heartbeat.stop();
+        }
         // Hono's compose turns a thrown handler error into onError's response and keeps it in c.error.
         if (c.error) {
           await finishWithError(kit, begun.claim);

@@ -1,6 +1,17 @@
 /**
  * `createDedupe(kit, { scope })`: "have I seen this id?" with a window per id, checked and marked
  * in one atomic step, for one id or a batch in ONE round trip.
+ *
+ * Every call marks with its own random token (scripts.ts says why), so:
+ * - a retry of the same call (the client's REDIS_RETRIES after a lost reply) answers its ids fresh;
+ * - a call that fails closed (Redis unreachable, a reply lost after Redis applied the marks) gives
+ *   its marks back with a token-checked delete handed to `waitUntil`, so the caller's retry — a new
+ *   call with a new token — is not told that ids nobody processed are duplicates;
+ * - a caller whose processing fails after a successful mark gives the ids back with
+ *   `forget(fresh, { token })`, touching no marker another call set.
+ * What remains: the give-back is best effort. If it cannot reach Redis either, or the marking
+ * request is still queued at the server when the give-back runs (a timeout, not a lost reply), the
+ * ids stay marked until their window ends, and a retry reports them as duplicates.
  */
 import { toMs, type Duration } from "../duration";
 import type { Kit } from "../kit";
@@ -8,12 +19,13 @@ import { DEFAULT_TTLS } from "../keys";
 import { recordCounts } from "../observability";
 import { runScript, type DedupeRedis } from "../redis";
 import { guard, type DegradedReason, type EmitResilienceEvent, type GuardCommonOptions, kitGuardOptions } from "../resilience";
-import { DEDUPE_MARK } from "./scripts";
+import { toHex } from "../hex";
+import { DEDUPE_MARK, DEDUPE_UNMARK } from "./scripts";
 
 /** Most ids one `mark()` accepts (the request stays far below Upstash's 10 MB request limit). */
 export const MAX_DEDUPE_BATCH = 10_000;
 // Ids per script call. All chunks are sent in the same tick, so auto-pipelining puts them in ONE
-// HTTP request and Redis runs them in order: a repeat across chunks is still caught.
+// HTTP request and Redis runs them in order.
 const CHUNK = 500;
 
 export interface DedupeOptions {
@@ -33,6 +45,7 @@ export interface DedupeOptions {
    */
   failPolicy?: "closed" | "open";
   emit?: EmitResilienceEvent;
+  /** Hands background work (counters, the give-back of a failed call's marks) to the platform. */
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
@@ -45,6 +58,8 @@ export interface DedupeResult {
   degraded?: DegradedReason;
   /** `false` in memory mode: only this instance's ids are remembered. */
   shared: boolean;
+  /** This call's marker token: `forget(fresh, { token })` gives back exactly what this call marked. */
+  token: string;
 }
 
 export interface Dedupe {
@@ -52,11 +67,19 @@ export interface Dedupe {
   mark(ids: readonly string[]): Promise<DedupeResult>;
   /** One id: `true` when new (and now marked). */
   markOne(id: string): Promise<boolean>;
-  /** Forgets ids (e.g. processing failed and they must be accepted again). Returns how many were known. */
-  forget(ids: readonly string[]): Promise<number>;
+  /**
+   * Forgets ids (e.g. processing failed and they must be accepted again). With `token` (a
+   * DedupeResult's), only markers that call set are removed. Returns how many were removed.
+   */
+  forget(ids: readonly string[], options?: { token?: string }): Promise<number>;
 }
 
-const memoryStores = new WeakMap<Kit, Map<string, number>>();
+interface MemoryMark {
+  until: number;
+  token: string;
+}
+
+const memoryStores = new WeakMap<Kit, Map<string, MemoryMark>>();
 
 export function createDedupe(kit: Kit, options: DedupeOptions): Dedupe {
   const ttlMs = Math.round(toMs(options.ttl ?? DEFAULT_TTLS.dedupe.seenSeconds * 1000));
@@ -69,27 +92,60 @@ export function createDedupe(kit: Kit, options: DedupeOptions): Dedupe {
     options.waitUntil?.(write);
   };
 
-  const flagsFor = kit.redis ? redisFlags(kit.redis, ttlMs) : memoryFlags(kit, ttlMs);
+  const markers = kit.redis ? redisMarkers(kit.redis, ttlMs) : memoryMarkers(kit, ttlMs);
+  const shared = kit.redis !== null;
+
+  /** Gives back a failed call's marks, off the caller's path; never rejects. */
+  function giveBack(keys: readonly string[], token: string): void {
+    const done = guard(() => markers.unmark(keys, token), { ...guardCommon("dedupe.unmark"), failPolicy: "open", fallback: () => 0 }).then(
+      ({ degraded }) => {
+        if (degraded) console.warn(`[edge-kit] dedupe "${options.scope}": could not give back the marks of a failed call (${degraded}); those ids count as seen until they expire.`);
+      },
+      (err: unknown) => console.warn(`[edge-kit] dedupe "${options.scope}": giving back the marks of a failed call failed:`, err),
+    );
+    options.waitUntil?.(done);
+  }
 
   async function mark(ids: readonly string[]): Promise<DedupeResult> {
     if (ids.length > MAX_DEDUPE_BATCH) throw new RangeError(`dedupe.mark: at most ${MAX_DEDUPE_BATCH} ids per call, got ${ids.length}`);
-    if (ids.length === 0) return { fresh: [], duplicates: [], shared: kit.redis !== null };
+    const token = newToken();
+    if (ids.length === 0) return { fresh: [], duplicates: [], shared, token };
     const keys = ids.map(keyOf); // validates every id before anything is sent
-    const op = () => flagsFor(keys);
-    const { value: flags, degraded } =
-      failPolicy === "open"
-        ? await guard(op, { ...guardCommon("dedupe.mark"), failPolicy: "open", fallback: () => keys.map((k, i) => (keys.indexOf(k) === i ? 1 : 0)) })
-        : await guard(op, { ...guardCommon("dedupe.mark"), failPolicy: "closed" });
+    // Each key is sent once: a repeat inside the batch is answered here, which is what lets the
+    // script read "this marker holds my token" as "an earlier run of this call", never "a repeat".
+    const unique = [...new Set(keys)];
+    const op = () => markers.mark(unique, token);
+    let result: { value: Array<0 | 1>; degraded?: DegradedReason };
+    if (failPolicy === "open") {
+      // Degraded: the ids are answered fresh and will be processed, so marks that did land stay.
+      result = await guard(op, { ...guardCommon("dedupe.mark"), failPolicy: "open", fallback: () => unique.map(() => 1 as const) });
+    } else {
+      try {
+        result = await guard(op, { ...guardCommon("dedupe.mark"), failPolicy: "closed" });
+      } catch (err) {
+        // The marks may have landed although we got no answer: the caller will process nothing now
+        // and retry, so take back whatever this token marked (token-checked: nobody else's).
+        giveBack(unique, token);
+        throw err;
+      }
+    }
+    const isFresh = new Map(unique.map((key, i) => [key, Number(result.value[i]) === 1]));
     const fresh: string[] = [];
     const duplicates: string[] = [];
-    ids.forEach((id, i) => (Number(flags[i]) === 1 ? fresh : duplicates).push(id));
-    if (degraded) {
+    ids.forEach((id, i) => {
+      const key = keys[i]!;
+      if (isFresh.get(key)) {
+        isFresh.set(key, false); // listed once; a later repeat in the batch is a duplicate
+        fresh.push(id);
+      } else duplicates.push(id);
+    });
+    if (result.degraded) {
       count({ degraded: 1, fresh: fresh.length });
       // Visible on purpose (result, counter, guard event): in this mode earlier duplicates get through.
-      return { fresh, duplicates, degraded, shared: kit.redis !== null };
+      return { fresh, duplicates, degraded: result.degraded, shared, token };
     }
     count({ fresh: fresh.length, duplicates: duplicates.length });
-    return { fresh, duplicates, shared: kit.redis !== null };
+    return { fresh, duplicates, shared, token };
   }
 
   return Object.freeze({
@@ -97,43 +153,78 @@ export function createDedupe(kit: Kit, options: DedupeOptions): Dedupe {
     async markOne(id: string) {
       return (await mark([id])).fresh.length === 1;
     },
-    async forget(ids: readonly string[]) {
+    async forget(ids: readonly string[], forgetOptions: { token?: string } = {}) {
       if (ids.length === 0) return 0;
       const keys = ids.map(keyOf);
-      if (!kit.redis) {
-        const seen = memoryStore(kit);
-        return keys.filter((k) => seen.delete(k)).length;
-      }
-      const redis = kit.redis;
-      const { value } = await guard(() => redis.del(...keys), { ...guardCommon("dedupe.forget"), failPolicy: "closed" });
+      const { token } = forgetOptions;
+      const { value } = await guard(() => (token === undefined ? markers.remove(keys) : markers.unmark(keys, token)), {
+        ...guardCommon("dedupe.forget"),
+        failPolicy: "closed",
+      });
       return value;
     },
   });
 }
 
-function redisFlags(redis: DedupeRedis, ttlMs: number) {
-  return async (keys: string[]): Promise<Array<0 | 1>> => {
-    const calls: Promise<Array<0 | 1>>[] = [];
-    for (let i = 0; i < keys.length; i += CHUNK) calls.push(runScript(redis, DEDUPE_MARK, keys.slice(i, i + CHUNK), [ttlMs]));
-    return (await Promise.all(calls)).flat();
+interface Markers {
+  /** One flag per key: 1 new (or already this token's), 0 seen. */
+  mark(keys: readonly string[], token: string): Promise<Array<0 | 1>>;
+  /** Deletes the markers holding `token`; how many. */
+  unmark(keys: readonly string[], token: string): Promise<number>;
+  /** Deletes the markers whoever set them; how many existed. */
+  remove(keys: readonly string[]): Promise<number>;
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function redisMarkers(redis: DedupeRedis, ttlMs: number): Markers {
+  return {
+    async mark(keys, token) {
+      return (await Promise.all(chunks(keys).map((part) => runScript(redis, DEDUPE_MARK, part, [ttlMs, token])))).flat();
+    },
+    async unmark(keys, token) {
+      const removed = await Promise.all(chunks(keys).map((part) => runScript(redis, DEDUPE_UNMARK, part, [token])));
+      return removed.reduce((sum, n) => sum + Number(n), 0);
+    },
+    remove: (keys) => redis.del(...keys),
   };
 }
 
-function memoryStore(kit: Kit): Map<string, number> {
-  const store = memoryStores.get(kit) ?? new Map<string, number>();
+function memoryStore(kit: Kit): Map<string, MemoryMark> {
+  const store = memoryStores.get(kit) ?? new Map<string, MemoryMark>();
   memoryStores.set(kit, store);
   return store;
 }
 
-function memoryFlags(kit: Kit, ttlMs: number) {
-  return async (keys: string[]): Promise<Array<0 | 1>> => {
-    const seen = memoryStore(kit);
-    const now = kit.clock.now();
-    return keys.map((key) => {
-      const until = seen.get(key);
-      if (until !== undefined && until > now) return 0;
-      seen.set(key, now + ttlMs);
-      return 1;
-    });
+function memoryMarkers(kit: Kit, ttlMs: number): Markers {
+  const live = (key: string): MemoryMark | undefined => {
+    const mark = memoryStore(kit).get(key);
+    return mark !== undefined && mark.until > kit.clock.now() ? mark : undefined;
   };
+  return {
+    async mark(keys, token) {
+      const seen = memoryStore(kit);
+      return keys.map((key) => {
+        const current = live(key);
+        if (current) return current.token === token ? 1 : 0;
+        seen.set(key, { until: kit.clock.now() + ttlMs, token });
+        return 1;
+      });
+    },
+    async unmark(keys, token) {
+      return keys.filter((key) => live(key)?.token === token && memoryStore(kit).delete(key)).length;
+    },
+    async remove(keys) {
+      return keys.filter((key) => memoryStore(kit).delete(key)).length;
+    },
+  };
+}
+
+/** 64 random bits: only has to differ from every other call's token for the same ids. */
+function newToken(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(8)));
 }

@@ -6,6 +6,7 @@
 import { KitError } from "../errors";
 import { parseIdempotencyKey, IDEMPOTENCY_KEY_HEADER, type Identity } from "../http";
 import type { Kit } from "../kit";
+import { MAX_KEY_PART_BYTES } from "../keys";
 import type { DegradedReason } from "../resilience";
 import { sha256Base64Url, requestFingerprint } from "./fingerprint";
 import type { ResolvedIdempotencyPolicy } from "./policy";
@@ -18,22 +19,30 @@ import {
   responseNotStoredResponse,
   unavailableResponse,
 } from "./problems";
-import type { IdempotencyStore } from "./store";
+import { readAtMost } from "./read-at-most";
+import type { ClaimOptions, IdempotencyStore } from "./store";
 import { restoreResponse } from "./stored-response";
 
 export interface BeginInput {
   kit: Kit;
   request: Request;
-  /** kit.config.ts route name and params (the fingerprint's "route"). */
-  route: { name: string; params: Readonly<Record<string, string>> };
+  /**
+   * kit.config.ts route name and params (the fingerprint's "route") and the path relative to the API
+   * base (the table's `path`; absent: the request's whole path, which never shares across mounts).
+   */
+  route: { name: string; params: Readonly<Record<string, string>>; path?: string | undefined };
   identity: Identity;
   policy: ResolvedIdempotencyPolicy;
+  /** Receives background work: the release of a claim whose answer was lost (store.ts). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** A claim the caller must settle: complete with the response, or release. */
 export interface ActiveClaim {
   recordKey: string;
   token: string;
+  /** The in-flight lease, renewed while the handler runs (heartbeat.ts). */
+  leaseMs?: number;
 }
 
 /** What happened, for counters and logs. */
@@ -49,7 +58,7 @@ export type BeginResult =
   /** Redis degraded under the "open" policy: run the handler without idempotency, and say so. */
   | { action: "bypass"; degraded: DegradedReason };
 
-// Scopes are caller-controlled (user ids); past this they are hashed to keep key parts bounded.
+// Scopes are caller-controlled (user ids); past this many UTF-16 units they are hashed (see scopeKeyPart).
 const MAX_PLAIN_SCOPE = 128;
 /** The original usually finishes within a second; polling once a second costs one Redis call. */
 const IN_FLIGHT_RETRY_AFTER_S = 1;
@@ -88,35 +97,37 @@ export async function prepareIdempotentRequest(input: BeginInput): Promise<Prepa
   if (!body) return decided({ action: "respond", response: requestTooLargeResponse(policy.maxRequestBytes, instance), outcome: "too-large" });
 
   const scope = policy.scope(identity, request);
+  const path = route.path ?? url.pathname;
   const [fingerprint, keyHash, scopePart] = await Promise.all([
-    requestFingerprint({ method: request.method, route: route.name, params: route.params, search: url.search, scope, body }),
+    requestFingerprint({ method: request.method, route: route.name, params: route.params, path, search: url.search, scope, body }),
     // Hashed: fixed-size key parts whatever the client sends, and no encoding edge cases.
     sha256Base64Url(parsed.key),
-    scope.length > MAX_PLAIN_SCOPE ? sha256Base64Url(scope) : Promise.resolve(scope),
+    scopeKeyPart(scope),
   ]);
   const recordKey = kit.keys.idempotency(scopePart, keyHash);
 
   const store = kit.idempotency;
   if (!store) return decided(degradedAnswer(policy, "redis-error", undefined, instance));
-  return { action: "claim", recordKey, claim: () => claimKey(store, recordKey, fingerprint, policy, instance) };
+  const claimOptions = { leaseMs: policy.leaseMs, failPolicy: policy.failPolicy, ...(input.waitUntil ? { waitUntil: input.waitUntil } : {}) };
+  return { action: "claim", recordKey, claim: () => claimKey(store, recordKey, fingerprint, claimOptions, instance) };
 }
 
-async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint: string, policy: ResolvedIdempotencyPolicy, instance: string): Promise<BeginResult> {
+async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint: string, options: ClaimOptions, instance: string): Promise<BeginResult> {
   let claim: Awaited<ReturnType<IdempotencyStore["claim"]>>;
   try {
-    // The script is sent synchronously by this call (guard → runScript → EVALSHA): keep no await before it.
-    claim = await store.claim(recordKey, fingerprint, { leaseMs: policy.leaseMs, failPolicy: policy.failPolicy });
+    // The command is sent synchronously by this call (guard → SET NX PX GET): keep no await before it.
+    claim = await store.claim(recordKey, fingerprint, options);
   } catch (err) {
     // Only the fail-closed refusals become a 503 here; anything else (a bug) propagates as a 500.
     if (err instanceof KitError && (err.code === "E_REDIS_UNAVAILABLE" || err.code === "E_REDIS_TIMEOUT" || err.code === "E_CIRCUIT_OPEN")) {
-      return degradedAnswer(policy, err.code === "E_REDIS_TIMEOUT" ? "timeout" : err.code === "E_CIRCUIT_OPEN" ? "circuit-open" : "redis-error", err, instance);
+      return degradedAnswer(options, err.code === "E_REDIS_TIMEOUT" ? "timeout" : err.code === "E_CIRCUIT_OPEN" ? "circuit-open" : "redis-error", err, instance);
     }
     throw err;
   }
 
   switch (claim.state) {
     case "claimed":
-      return { action: "proceed", claim: { recordKey, token: claim.token } };
+      return { action: "proceed", claim: { recordKey, token: claim.token, leaseMs: options.leaseMs } };
     case "bypassed":
       return { action: "bypass", degraded: claim.degraded };
     case "in-flight":
@@ -135,18 +146,58 @@ async function claimKey(store: IdempotencyStore, recordKey: string, fingerprint:
   }
 }
 
-function degradedAnswer(policy: ResolvedIdempotencyPolicy, reason: DegradedReason, err: KitError | undefined, instance: string): BeginResult {
+function degradedAnswer(policy: Pick<ResolvedIdempotencyPolicy, "failPolicy">, reason: DegradedReason, err: KitError | undefined, instance: string): BeginResult {
   if (policy.failPolicy === "open") return { action: "bypass", degraded: reason };
   const retryAfterMs = typeof err?.context.retryAfterMs === "number" ? err.context.retryAfterMs : 1000;
   const response = unavailableResponse(Math.max(1, Math.ceil(retryAfterMs / 1000)), err?.code ?? "E_REDIS_UNAVAILABLE", instance);
   return { action: "respond", response, outcome: "unavailable" };
 }
 
-/** The body bytes (from a clone: the route still reads the original), or null past `limit`. */
+/**
+ * The body bytes (from a clone: the route still reads the original), or null past `limit`. Read as a
+ * stream and abandoned one chunk past the limit: a chunked body without Content-Length is never
+ * buffered whole just to be refused (413).
+ */
 async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return null;
   if (!request.body) return new Uint8Array(0);
-  const bytes = new Uint8Array(await request.clone().arrayBuffer());
-  return bytes.length > limit ? null : bytes;
+  const read = await readAtMost(request.clone().body, limit);
+  return read.truncated ? null : read.body;
 }
+
+const encoder = new TextEncoder();
+// Lone surrogates: TextEncoder turns each into U+FFFD, so distinct scopes would encode (and hash) alike.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The scope as a key part. Plain while it fits `keys.idempotency` (lib/keys: at most 512 bytes once
+ * percent-encoded from UTF-8), hashed otherwise. The length that matters is in encoded BYTES: a
+ * 60-character CJK user id is 180 UTF-8 bytes, 540 encoded, and used to be refused (400
+ * E_INVALID_KEY_PART) on every idempotent request of that user. Scopes that were plain before stay
+ * plain (the same record keys across a deploy), those over 128 UTF-16 units stay hashed.
+ */
+async function scopeKeyPart(scope: string): Promise<string> {
+  if (LONE_SURROGATE.test(scope)) {
+    // Not well-formed UTF-16: hash the code units themselves (lossless), behind a 0xFF byte that no
+    // UTF-8 text contains, so this can never hash like a well-formed scope.
+    const units = new Uint8Array(1 + scope.length * 2);
+    units[0] = 0xff;
+    for (let i = 0; i < scope.length; i++) {
+      const unit = scope.charCodeAt(i);
+      units[1 + 2 * i] = unit >> 8;
+      units[2 + 2 * i] = unit & 0xff;
+    }
+    return sha256Base64Url(units);
+  }
+  if (scope.length > MAX_PLAIN_SCOPE || percentEncodedLength(scope) > MAX_KEY_PART_BYTES) return sha256Base64Url(scope);
+  return scope;
+}
+
+/** The length of `text` as lib/keys encodes it: one byte per unreserved ASCII byte, three otherwise. */
+function percentEncodedLength(text: string): number {
+  let length = 0;
+  for (const byte of encoder.encode(text)) length += UNRESERVED.test(String.fromCharCode(byte)) ? 1 : 3;
+  return length;
+}
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;

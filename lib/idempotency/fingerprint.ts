@@ -3,9 +3,17 @@
  * reference pitfall 9).
  *
  * The fingerprint binds a key to one request: method, route (its kit.config name and concrete
- * params), the query, the caller's identity scope and a SHA-256 of the exact body bytes. It is
+ * params), the path relative to the API base, the query, the caller's identity scope and a SHA-256
+ * of the exact body bytes. It is
  * computed once, before the handler runs, and stored with the claim (Powertools #5715: a
  * fingerprint recomputed from a mutated request cleans up the wrong record).
+ *
+ * The path is there because the route name and params do not always say which resource was asked
+ * for: a wildcard entry (`/admin/*`) captures no params, so `POST /admin/refunds` and `POST
+ * /admin/payouts` with one key and body looked like the same request, and the payout was answered
+ * with the refund's replay instead of the draft's 422 ("key reused with a different request",
+ * draft-ietf-httpapi-idempotency-key-header-07 §2.7). Relative to the API base, so `/api/orders` and
+ * `/api/edge/orders` still share records (one route, two mounts: README "Idempotency").
  *
  * The body is hashed byte for byte, not as re-serialised JSON: every HTTP retry resends the same
  * bytes, while canonicalising through `JSON.parse` would equate `{"n":9007199254740993}` with
@@ -20,6 +28,8 @@ export interface FingerprintInput {
   route: string;
   /** Path params of the matched route (`{ id: "42" }`). */
   params: Readonly<Record<string, string>>;
+  /** The request path relative to the API base (`/admin/refunds`), see the module comment. */
+  path: string;
   /** The raw query string (`?a=1&b=2` or ""); parameters are compared order-insensitively. */
   search: string;
   /** Identity scope the record is stored under (`user:42`, `ip:203.0.113.7`). */
@@ -50,5 +60,6 @@ export async function requestFingerprint(input: FingerprintInput): Promise<strin
   query.sort();
   const params = Object.entries(input.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const bodyHash = await sha256(input.body);
-  return sha256(JSON.stringify(["v1", input.method.toUpperCase(), input.route, params, query.toString(), input.scope, bodyHash]));
+  // v2: the path joined the inputs (a v1 record met by a v2 request is a mismatch: 422, never a replay).
+  return sha256(JSON.stringify(["v2", input.method.toUpperCase(), input.route, params, input.path, query.toString(), input.scope, bodyHash]));
 }

@@ -25,6 +25,8 @@ export interface ForwardedClaim {
   clientErrors: ResolvedIdempotencyPolicy["clientErrors"];
   maxResponseBytes: number;
   replayHeaders: readonly string[];
+  /** The in-flight lease, renewed while the route runs. Optional: a header from an older gate has none. */
+  leaseMs?: number;
 }
 
 /** Why the gate let a request through without a claim. */
@@ -57,7 +59,8 @@ export function decodeForwardedState(value: string | null): ForwardedState | und
       (claim.serverErrors === "release" || claim.serverErrors === "store") &&
       (claim.clientErrors === "release" || claim.clientErrors === "store") &&
       typeof claim.maxResponseBytes === "number" &&
-      Array.isArray(claim.replayHeaders);
+      Array.isArray(claim.replayHeaders) &&
+      (claim.leaseMs === undefined || (typeof claim.leaseMs === "number" && claim.leaseMs > 0));
     return valid ? { kind: "claim", claim: claim as ForwardedClaim } : undefined;
   } catch {
     // Not base64url JSON: a client-forged or truncated value, handled as "no gate ran".

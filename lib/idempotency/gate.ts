@@ -15,6 +15,10 @@
  * answer for a request being processed), the release costs one request off the critical path and
  * only on a first denial (repeat offenders are refused from the isolate's cache before anything is
  * sent), and if the release itself fails the claim lapses with its lease, as after a crash.
+ *
+ * While the route runs, the claim's lease is renewed (heartbeat.ts) by whoever runs the handler: Next's
+ * `withIdempotency`, or the Hono `gates()` middleware around `next()` — both from the forwarded claim,
+ * never here, since on Next this gate runs in middleware, which is done before the route starts.
  */
 import { defineGate, deferCounts, flushDeferredCounts, type GateContext, type GateOutcome } from "../gate";
 import type { ActiveClaim, BeginResult } from "./begin";
@@ -34,6 +38,7 @@ export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
     route: ctx.route,
     identity: ctx.identity,
     policy,
+    waitUntil: ctx.waitUntil,
   });
   if (prepared.action === "decided") {
     const { outcome, count } = outcomeOf(ctx, policy, prepared.result);
@@ -93,6 +98,7 @@ function outcomeOf(ctx: GateContext, policy: ResolvedIdempotencyPolicy, result: 
             clientErrors: policy.clientErrors,
             maxResponseBytes: policy.maxResponseBytes,
             replayHeaders: policy.replayHeaders,
+            leaseMs: policy.leaseMs,
           },
         },
         // Where the runtime sees the response (Hono): settle the claim as withIdempotency does on Next.

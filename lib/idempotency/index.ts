@@ -5,7 +5,7 @@
  * edge/middleware/idempotency.ts. Both call `beginIdempotentRequest` / `finishWith*`.
  */
 export { createIdempotencyStore, IdempotencyRecordError } from "./store";
-export type { IdempotencyStore, IdempotencyStoreDeps, ClaimResult, SettleResult } from "./store";
+export type { IdempotencyStore, IdempotencyStoreDeps, ClaimOptions, ClaimResult, SettleResult } from "./store";
 export {
   resolveIdempotencyPolicy,
   defaultIdempotencyScope,
@@ -20,11 +20,13 @@ export { finishWithResponse, finishWithError } from "./finish";
 export type { FinishPolicy, FinishOutcome, FinishResult } from "./finish";
 export { idempotencyGate } from "./gate";
 export { withIdempotency, isIdempotencyWrapped } from "./with-idempotency";
-export type { WithIdempotencyOptions, RouteHandler } from "./with-idempotency";
+export type { WithIdempotencyOptions, RouteHandler, IdempotentRouteHandler, IdempotentHandlerContext } from "./with-idempotency";
+export { startClaimHeartbeat, startForwardedClaimHeartbeat, IdempotencyClaimLostError } from "./heartbeat";
+export type { ClaimHeartbeat, HeartbeatOptions } from "./heartbeat";
 export { FORWARDED_CLAIM_HEADER } from "./forwarded-claim";
 export { requestFingerprint, sha256Base64Url } from "./fingerprint";
 export type { FingerprintInput } from "./fingerprint";
 export { snapshotResponse, restoreResponse, decodeStoredResponse } from "./stored-response";
 export type { StoredResponse } from "./stored-response";
-export { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE, IDEMPOTENCY_SCRIPTS } from "./scripts";
+export { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE, IDEMPOTENCY_RENEW, IDEMPOTENCY_SCRIPTS } from "./scripts";
 export { IDEMPOTENCY_PROBLEM_TYPES, REPLAYED_HEADER, IDEMPOTENCY_DEGRADED_HEADER } from "./problems";

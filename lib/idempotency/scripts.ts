@@ -13,7 +13,7 @@
  * The claim is NOT a script (issue 10): `SET key record NX PX lease GET` (Redis ≥ 7.0) claims the key
  * and, when it is taken, returns the existing record in the same command — one command instead of a
  * four-command script, decided on the primary, and write-class, so it rides the rate limiter's
- * request. Completing and releasing check the token, so they stay scripts.
+ * request. Completing, releasing and renewing check the token, so they stay scripts.
  *
  * `allow-key-locking`: every key is in KEYS, so Upstash locks only this key instead of the whole
  * database (reference §5 failure mode 6); upstash-local strips the Upstash-only flag.
@@ -78,5 +78,34 @@ return 0
   sha1: "59fce303bb48485b51f0e86eb6aa5e430c993e45",
 });
 
+/**
+ * The heartbeat of a running request (heartbeat.ts): pushes the in-flight lease ARGV[2] ms ahead,
+ * only for the claimer and only while in flight — the same owner check as lib/lock's extend. A
+ * lease fixed at claim time lapses under a handler slower than it, and the next retry runs the
+ * handler a second time (draft -07 §2.7 wants a 409 while the original is outstanding). 0: the
+ * claim is gone (lease lapsed and re-claimed, released, or already completed: a completed record's
+ * retention is never shortened). `until` in the JSON is not rewritten: it is only a Retry-After hint.
+ */
+export const IDEMPOTENCY_RENEW = defineScript<0 | 1>({
+  name: "idempotency-renew",
+  source: `#!lua flags=allow-key-locking
+-- idempotency-renew
+-- KEYS[1]  idempotency record (JSON string, see the module comment)
+-- ARGV[1]  claim token
+-- ARGV[2]  new remaining lease, ms from now
+-- returns  1 renewed, 0 not the claimer's in-flight record any more
+local raw = redis.call("GET", KEYS[1])
+if not raw or string.sub(raw, 1, 21) ~= '{"state":"in-flight",' then
+  return 0
+end
+local ok, record = pcall(cjson.decode, raw)
+if ok and type(record) == "table" and record.token == ARGV[1] then
+  return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return 0
+`,
+  sha1: "8af4d8758ccf3c4fabf6ce417d3ea020b18b2c5c",
+});
+
 /** Every idempotency script, for lib/redis/script-registry.ts. */
-export const IDEMPOTENCY_SCRIPTS = [IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE] as const;
+export const IDEMPOTENCY_SCRIPTS = [IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE, IDEMPOTENCY_RENEW] as const;

@@ -1,13 +1,13 @@
 /**
- * The idempotency record operations over Redis — claim (one `SET NX PX GET`), complete and release
- * (one script each) — each one command on the primary, each under `guard()` with the caller's fail
+ * The idempotency record operations over Redis — claim (one `SET NX PX GET`), complete, release and
+ * renew (one script each) — each one command on the primary, each under `guard()` with the caller's fail
  * policy (nothing here catches Redis errors). The record layout is in scripts.ts.
  */
 import type { Clock } from "../clock";
 import { KitError } from "../errors";
 import { runScript, type IdempotencyRedis } from "../redis";
 import { guard, type CircuitBreaker, type DegradedReason, type EmitResilienceEvent } from "../resilience";
-import { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE } from "./scripts";
+import { IDEMPOTENCY_COMPLETE, IDEMPOTENCY_RELEASE, IDEMPOTENCY_RENEW } from "./scripts";
 import { decodeStoredResponse, type StoredResponse } from "./stored-response";
 import { toHex } from "../hex";
 
@@ -33,7 +33,14 @@ export interface IdempotencyStoreDeps {
   emit?: EmitResilienceEvent;
 }
 
-/** The outcome of complete/release: `applied` false = this token no longer owns the record. */
+export interface ClaimOptions {
+  leaseMs: number;
+  failPolicy: "open" | "closed";
+  /** Receives the background release of a claim whose answer never came (see `claim`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** The outcome of complete/release/renew: `applied` false = this token no longer owns the record. */
 export type SettleResult = { applied: boolean; degraded?: DegradedReason };
 
 export interface IdempotencyStore {
@@ -41,7 +48,9 @@ export interface IdempotencyStore {
    * Claims `recordKey` for a request with `fingerprint` and a fresh random token.
    * @throws RedisUnavailableError / RedisTimeoutError / CircuitOpenError when degraded and `failPolicy` is closed
    */
-  claim(recordKey: string, fingerprint: string, options: { leaseMs: number; failPolicy: "open" | "closed" }): Promise<ClaimResult>;
+  claim(recordKey: string, fingerprint: string, options: ClaimOptions): Promise<ClaimResult>;
+  /** Pushes the in-flight lease `leaseMs` ahead (only the claimer, only while in flight). Degrades open, reported. */
+  renew(recordKey: string, token: string, leaseMs: number): Promise<SettleResult>;
   /** Stores the response for replay (only the claimer, only while in flight). Degrades open, reported. */
   complete(recordKey: string, token: string, response: StoredResponse, retentionMs: number): Promise<SettleResult>;
   /** Deletes the in-flight record so a retry runs again (only the claimer). Degrades open, reported. */
@@ -59,19 +68,52 @@ export function createIdempotencyStore(deps: IdempotencyStoreDeps): IdempotencyS
   const { redis, clock, timeoutMs, breaker, emit } = deps;
   const common = { timeoutMs, breaker, emit, clock };
 
+  async function release(recordKey: string, token: string): Promise<SettleResult> {
+    const { value, degraded } = await guard(() => runScript(redis, IDEMPOTENCY_RELEASE, [recordKey], [token]), {
+      ...common,
+      name: "idempotency.release",
+      failPolicy: "open",
+      fallback: () => 0 as const,
+    });
+    return degraded ? { applied: false, degraded } : { applied: Number(value) === 1 };
+  }
+
   return {
-    async claim(recordKey, fingerprint, { leaseMs, failPolicy }) {
+    async claim(recordKey, fingerprint, options) {
+      const { leaseMs, failPolicy } = options;
       const token = newToken();
       const lease = Math.ceil(leaseMs);
       const record: InFlightRecord = { state: "in-flight", fp: fingerprint, token, until: clock.now() + lease };
       // Claims the key, or returns the record holding it, in one command (Redis ≥ 7.0: NX with GET).
       // A client-level retry of this very call finds its own token and answers "claimed" (reference §8).
       const run = () => redis.set<unknown>(recordKey, JSON.stringify(record), { nx: true, px: lease, get: true });
-      const claimed =
-        failPolicy === "closed"
-          ? await guard(run, { ...common, name: "idempotency.claim", failPolicy: "closed" })
-          : await guard<unknown>(run, { ...common, name: "idempotency.claim", failPolicy: "open", fallback: () => null });
-      if (claimed.degraded) return { state: "bypassed", degraded: claimed.degraded };
+      // No answer does not mean nothing happened: the SET may have run and only its reply been lost
+      // (REDIS_RETRIES=0) or timed out. Left in place, that claim answers the client's retry — which
+      // our 503 invites "with the same Idempotency-Key" — with 409 for the whole lease while nothing
+      // runs. So the token is released in the background (IDEMPOTENCY_RELEASE only deletes an
+      // in-flight record holding it: a no-op when the SET never ran). Left open: after a timeout the
+      // SET can still be queued at the server when the release runs; then the claim lapses with its lease.
+      const releaseOrphan = () => {
+        const done = release(recordKey, token).then(
+          ({ applied }) => void (applied && console.warn(`[edge-kit] idempotency: released the claim on ${recordKey} whose answer was lost`)),
+          (err: unknown) => console.warn(`[edge-kit] idempotency: releasing a possibly orphaned claim on ${recordKey} failed; it lapses with its lease`, err),
+        );
+        options.waitUntil?.(done);
+      };
+      let claimed: { value: unknown; degraded?: DegradedReason };
+      try {
+        claimed =
+          failPolicy === "closed"
+            ? await guard(run, { ...common, name: "idempotency.claim", failPolicy: "closed" })
+            : await guard<unknown>(run, { ...common, name: "idempotency.claim", failPolicy: "open", fallback: () => null });
+      } catch (err) {
+        releaseOrphan();
+        throw err;
+      }
+      if (claimed.degraded) {
+        releaseOrphan();
+        return { state: "bypassed", degraded: claimed.degraded };
+      }
       if (claimed.value === null) return { state: "claimed", token };
       const existing = asRecord(claimed.value);
       if (!existing) throw new IdempotencyRecordError(recordKey);
@@ -94,15 +136,17 @@ export function createIdempotencyStore(deps: IdempotencyStoreDeps): IdempotencyS
       return degraded ? { applied: false, degraded } : { applied: Number(value) === 1 };
     },
 
-    async release(recordKey, token) {
-      const { value, degraded } = await guard(() => runScript(redis, IDEMPOTENCY_RELEASE, [recordKey], [token]), {
+    async renew(recordKey, token, leaseMs) {
+      const { value, degraded } = await guard(() => runScript(redis, IDEMPOTENCY_RENEW, [recordKey], [token, Math.ceil(leaseMs)]), {
         ...common,
-        name: "idempotency.release",
+        name: "idempotency.renew",
         failPolicy: "open",
         fallback: () => 0 as const,
       });
       return degraded ? { applied: false, degraded } : { applied: Number(value) === 1 };
     },
+
+    release,
   };
 }
 

@@ -10,6 +10,7 @@
  * same object, and without it as its text; {@link decodeStoredResponse} accepts both.
  */
 import { base64ToBytes, bytesToBase64 } from "./base64";
+import { readAtMost } from "./read-at-most";
 
 export const STORED_RESPONSE_VERSION = 1;
 
@@ -46,7 +47,7 @@ export async function snapshotResponse(response: Response, options: SnapshotOpti
     if (allowed.has(name)) headers.push([name, value]);
   });
   const base = { v: STORED_RESPONSE_VERSION, s: response.status, h: headers } as const;
-  const read = await readAtMost(response.clone(), options.maxResponseBytes);
+  const read = await readAtMost(response.clone().body, options.maxResponseBytes);
   if (read.truncated) return { ...base, omitted: { bytes: read.bytes, limit: options.maxResponseBytes } };
   if (read.body.length === 0) return { ...base };
   try {
@@ -84,31 +85,4 @@ export function decodeStoredResponse(raw: unknown): StoredResponse | undefined {
   if (r.t !== undefined && typeof r.t !== "string") return undefined;
   if (r.b !== undefined && typeof r.b !== "string") return undefined;
   return r as StoredResponse;
-}
-
-async function readAtMost(response: Response, limit: number): Promise<{ body: Uint8Array; bytes: number; truncated: boolean }> {
-  if (!response.body) return { body: new Uint8Array(0), bytes: 0, truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > limit) {
-      // Stop buffering: only the size matters from here (the caller's own copy streams on). Not
-      // awaited: a cancelled tee branch settles only once the other branch is done too (WHATWG
-      // Streams "ReadableStreamTee"), i.e. after the response has been sent.
-      void reader.cancel();
-      return { body: new Uint8Array(0), bytes, truncated: true };
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { body, bytes, truncated: false };
 }

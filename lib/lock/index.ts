@@ -14,7 +14,9 @@
  *   owner-token compare-and-set scripts, all in milliseconds (PX/PEXPIRE). Tested with several
  *   processes contending (test/lib/lock/lock-processes.test.ts).
  * - A fencing number per lock name that increases on every grant.
- * - Acquire is idempotent by owner token, so an SDK retry after a lost answer does not block itself.
+ * - Acquire is idempotent by owner token, so an SDK retry after a lost answer does not block itself;
+ *   an acquire that fails anyway (no SDK retry, or a timeout) releases its token in the background,
+ *   so the caller's next try is not locked out for the whole lease by its own orphaned grant.
  *
  * What it does NOT guarantee (idempotency-locks-dedupe.md §5, Kleppmann 2016):
  * - Exclusion in time. A holder that pauses (GC, a frozen serverless instance: timers do not run,
@@ -33,7 +35,7 @@
  * an outage and answer `reason: "unavailable"` (the lease then ends by itself). With no Redis at all
  * (memory mode) locks are per instance and every lease says `shared: false`.
  * Counters (`readCounts(kit, "lock")`): acquired, contended, notAcquired, waitMs, released,
- * extended, lost, degraded.
+ * extended, lost, degraded, orphanReleased.
  */
 import type { Kit } from "../kit";
 import { acquireLock, lockRuntime } from "./locks";

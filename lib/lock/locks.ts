@@ -10,6 +10,7 @@ import { recordCounts, type CounterFields } from "../observability";
 import { guard, type GuardCommonOptions } from "../resilience";
 import { retryDelayMs, sleep } from "./backoff";
 import { memoryLockStore, redisLockStore, type LockStore } from "./store";
+import type { AcquireReply } from "./scripts";
 import type {
   AcquireLockOptions,
   AcquireLockResult,
@@ -98,10 +99,13 @@ export async function acquireLock(rt: LockRuntime, name: string, options: Acquir
   while (tries < attempts) {
     tries++;
     const sentAt = kit.clock.now();
-    const { value: reply } = await guard(() => store.acquire(key, fenceKey, token, leaseMs), {
-      ...rt.guardOptions("lock.acquire"),
-      failPolicy: "closed",
-    });
+    let reply: AcquireReply;
+    try {
+      ({ value: reply } = await guard(() => store.acquire(key, fenceKey, token, leaseMs), { ...rt.guardOptions("lock.acquire"), failPolicy: "closed" }));
+    } catch (err) {
+      releaseOrphan(rt, key, token, options.waitUntil);
+      throw err;
+    }
     const waitedMs = kit.clock.now() - startedAt;
     if (reply[0] === 1) {
       const lease = createLease(rt, { name, token, fence: Number(reply[1]), leaseMs, validUntil: sentAt + leaseMs }, options.waitUntil);
@@ -119,6 +123,24 @@ export async function acquireLock(rt: LockRuntime, name: string, options: Acquir
   const waitedMs = kit.clock.now() - startedAt;
   rt.count({ contended: 1, notAcquired: 1, waitMs: waitedMs }, options.waitUntil);
   return { acquired: false, heldBy, attempts: tries, waitedMs };
+}
+
+/**
+ * An acquire that failed may still have run: the reply was lost on its way back (REDIS_RETRIES=0),
+ * or timed out after Redis applied it. The lock would then hold our token, and block every caller —
+ * this caller's own retry included — for the whole lease although nothing runs under it. So the
+ * token is released right away, off the caller's path (LOCK_RELEASE deletes only a lock holding this
+ * token, so it is a no-op when the acquire never ran). Left open: after a timeout the acquire can
+ * still be queued at the server when the release runs; then the lock lapses with its lease.
+ */
+function releaseOrphan(rt: LockRuntime, key: string, token: string, waitUntil?: (p: Promise<unknown>) => void): void {
+  const done = guard(() => rt.store.release(key, token), { ...rt.guardOptions("lock.release"), failPolicy: "open", fallback: () => 0 as const }).then(
+    ({ value }) => {
+      if (value === 1) rt.count({ orphanReleased: 1 }, waitUntil);
+    },
+    (err: unknown) => console.warn(`[edge-kit] lock: releasing a possibly orphaned acquire on ${key} failed; it lapses with its lease`, err),
+  );
+  if (waitUntil) waitUntil(done);
 }
 
 interface LeaseState {

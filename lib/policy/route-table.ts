@@ -21,6 +21,12 @@ export interface MatchedRoute<TPolicy> {
   pattern: string;
   params: Readonly<Record<string, string>>;
   policy: TPolicy;
+  /**
+   * The path that matched, relative to the API base and with empty segments dropped (`/admin/refunds`
+   * for `/api/edge/admin//refunds` under `/admin/*`): the same for a request under `/api` and `/api/edge`,
+   * and the only record of what a trailing `*` matched. Absent on hand-built routes.
+   */
+  path?: string;
 }
 
 interface CompiledRoute<TPolicy> {
@@ -84,7 +90,7 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
           }
         } else ok = seg === part;
       }
-      if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: head ? headPolicy : definition.policy };
+      if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: head ? headPolicy : definition.policy, path: `/${parts.join("/")}` };
     }
     return null;
   };

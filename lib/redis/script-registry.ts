@@ -12,10 +12,10 @@ import type { RedisScript } from "./run-script";
 import { COMPARE_AND_DELETE } from "./scripts";
 import { IDEMPOTENCY_SCRIPTS } from "../idempotency/scripts";
 import { LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE } from "../lock/scripts";
-import { DEDUPE_MARK } from "../dedupe/scripts";
+import { DEDUPE_SCRIPTS } from "../dedupe/scripts";
 import { RATE_LIMIT_SCRIPTS } from "../ratelimit/scripts";
 import { QUEUE_SCRIPTS } from "../queue/scripts";
 import { CACHE_READ, CACHE_WRITE } from "../cache/scripts";
 import { CACHE_LOOKUP } from "../cache/lookup-script";
 
-export const scriptRegistry: readonly RedisScript[] = [COMPARE_AND_DELETE, ...IDEMPOTENCY_SCRIPTS, ...RATE_LIMIT_SCRIPTS, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_EXTEND, DEDUPE_MARK, ...QUEUE_SCRIPTS, CACHE_READ, CACHE_WRITE, CACHE_LOOKUP];
+export const scriptRegistry: readonly RedisScript[] = [COMPARE_AND_DELETE, ...IDEMPOTENCY_SCRIPTS, ...RATE_LIMIT_SCRIPTS, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_EXTEND, ...DEDUPE_SCRIPTS, ...QUEUE_SCRIPTS, CACHE_READ, CACHE_WRITE, CACHE_LOOKUP];

@@ -103,7 +103,10 @@ export function defineSessionStore<S extends z.ZodType>(kit: Kit, options: Sessi
       if (!SESSION_ID.test(id)) return null;
       const key = kit.keys.session(kind, id);
       const [raw, pttl] = await run("session.read", (r) =>
-        // Issued in the same tick: auto-pipelining sends them in one HTTP request, in this order.
+        // Issued in the same tick. GET and PTTL are both read-class: auto-pipelining sends them in one HTTP
+        // request, in this order. With `touch`, @upstash/redis 1.39 sends PEXPIRE (write-class) in a
+        // separate request from the GET, concurrently and in no set order: the reported expiry assumes
+        // the PEXPIRE found the key, which a key expiring between the two commands would not be.
         Promise.all([r.get<Envelope>(key), readOptions.touch ? r.pexpire(key, ttlMs).then(() => ttlMs) : r.pttl(key)]),
       );
       return decode(id, raw, raw === null ? -2 : pttl);

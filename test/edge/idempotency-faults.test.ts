@@ -6,14 +6,14 @@
  * Faults: msw in front of the real upstash-local (5xx, hang past the budget, dropped connection),
  * and a private redis-server stopped behind a private upstash-local, then restarted.
  */
-import { delay, http, HttpResponse, passthrough } from "msw";
+import { bypass, delay, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IDEMPOTENCY_COMPLETE } from "@/lib/idempotency";
+import { IDEMPOTENCY_COMPLETE, sha256Base64Url } from "@/lib/idempotency";
 import { spawnRedisServer, type SpawnedRedis } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../setup/kit";
-import { upstashTarget } from "../setup/redis";
+import { testRedis, upstashTarget } from "../setup/redis";
 import { buildHarness, newIp, newKey, request } from "./idempotency-harness";
 
 const target = upstashTarget();
@@ -91,6 +91,40 @@ it("a completion that fails after the handler ran keeps the caller's response, m
   msw.resetHandlers();
   // The record stays in flight (never a double run within the lease): the retry gets 409.
   expect((await request(app, "/t/echo", { ip, key })).status).toBe(409);
+});
+
+describe("a claim whose reply is lost after Redis executed it", () => {
+  it("answers 503, releases the orphaned claim in the background, and the retry with the same key runs at once (not 409)", async () => {
+    // No SDK retry: the lost reply surfaces as the 503 that tells the client to retry with the same key.
+    const kit = createTestKit({ env: { ...env, REDIS_RETRIES: "0", REDIS_COMMAND_TIMEOUT_MS: "5000" } });
+    const { app, calls } = buildHarness(kit);
+    const [ip, key] = [newIp(), newKey()];
+    const recordKey = kit.keys.idempotency(`ip:${ip}`, await sha256Base64Url(key));
+    let lost = false;
+    msw.use(
+      http.post(`${target.url}/*`, async ({ request }) => {
+        const sent = await request.clone().text();
+        const real = await fetch(bypass(request)); // Redis runs the claim…
+        const text = await real.text();
+        if (!lost && sent.includes(recordKey) && sent.toLowerCase().includes('"set"')) {
+          lost = true;
+          return HttpResponse.error(); // …and its answer never arrives
+        }
+        return new HttpResponse(text, { status: real.status, headers: real.headers });
+      }),
+    );
+    const before = calls.echo ?? 0;
+    const first = await quietly(() => request(app, "/t/echo", { ip, key }));
+    expect(lost).toBe(true);
+    expect(first.status).toBe(503);
+    expect(await first.json()).toMatchObject({ detail: expect.stringMatching(/Retry with the same Idempotency-Key/) });
+    msw.resetHandlers();
+    const raw = testRedis();
+    for (let i = 0; i < 50 && (await raw.exists(recordKey)) === 1; i++) await delay(20); // within the 1 s Retry-After
+    const retry = await request(app, "/t/echo", { ip, key });
+    expect(retry.status).toBe(201);
+    expect(calls.echo).toBe(before + 1);
+  });
 });
 
 describe("a stopped redis-server behind a private upstash-local", () => {

@@ -1,9 +1,12 @@
 /** POST /api/edge/permits/ingest through the real Hono app (`app.request`) and a real test kit. */
-import { http, passthrough } from "msw";
+import { bypass, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
+import { ingestPermits } from "@/edge/example/permits";
+import { DEDUPE_MARK } from "@/lib/dedupe";
+import { LOCK_ACQUIRE } from "@/lib/lock";
 import { spawnRedisServer } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../setup/kit";
@@ -35,6 +38,78 @@ describe("Hono POST /api/edge/permits/ingest", () => {
     kit: () => kit,
     msw,
     upstashUrl: upstashTarget().url,
+  });
+});
+
+/** The first request carrying `script` is executed by the real server, then its reply is dropped. */
+function loseFirstReplyOf(script: { sha1: string; name: string }): () => boolean {
+  let lost = false;
+  msw.use(
+    http.post(`${upstashTarget().url}/*`, async ({ request }) => {
+      const sent = await request.clone().text();
+      const real = await fetch(bypass(request));
+      const text = await real.text();
+      if (!lost && (sent.includes(script.sha1) || sent.includes(`-- ${script.name}`)) && !text.includes("NOSCRIPT")) {
+        lost = true;
+        return HttpResponse.error();
+      }
+      return new HttpResponse(text, { status: real.status, headers: real.headers });
+    }),
+  );
+  return () => lost;
+}
+
+describe("a request that fails after Redis marked (or locked) for it: the client's retry is not refused", () => {
+  // No SDK retry: the lost reply surfaces as a 503, and the client retries with a new request.
+  const noRetryKit = createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0", REDIS_RETRIES: "0", EDGE_KIT_KEY_PREFIX: kit.keys.prefix } });
+  const noRetryApp = createApp(noRetryKit, { basePath: "/api/edge" });
+  const raw = testRedis();
+  const post = (ids: string[]) =>
+    Promise.resolve(noRetryApp.request("/api/edge/permits/ingest", { method: "POST", body: JSON.stringify({ permits: ids.map((id) => ({ id })) }) }));
+  const markersGone = async (ids: string[]) => {
+    const keys = ids.map((id) => kit.keys.dedupe("permits", id));
+    for (let i = 0; i < 40 && (await raw.exists(...keys)) > 0; i++) await new Promise((r) => setTimeout(r, 25));
+  };
+
+  it("a mark whose reply was lost: 503, its marks are given back, the retry accepts every permit", async () => {
+    const ids = [`lost-a-${Date.now()}`, `lost-b-${Date.now()}`];
+    const lost = loseFirstReplyOf(DEDUPE_MARK);
+    const first = await post(ids);
+    expect(lost()).toBe(true);
+    expect(first.status).toBe(503);
+    msw.resetHandlers();
+    await markersGone(ids); // the background give-back, within the 1 s Retry-After
+    const retry = await post(ids);
+    expect(await retry.json()).toEqual({ accepted: ids, duplicates: [] });
+  });
+
+  it("a lock acquire whose reply was lost: 503, the orphaned grant is released, the retry is not 'lock busy'", async () => {
+    const ids = [`lock-lost-${Date.now()}`];
+    const lost = loseFirstReplyOf(LOCK_ACQUIRE);
+    const first = await post(ids);
+    expect(lost()).toBe(true);
+    expect(first.status).toBe(503);
+    expect((await first.json()).code).toBe("E_REDIS_UNAVAILABLE");
+    msw.resetHandlers();
+    const retry = await post(ids);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ accepted: ids, duplicates: [] });
+  });
+
+  it("processing that throws after the mark gives the ids back: the retry accepts them", async () => {
+    const ids = [`proc-a-${Date.now()}`, `proc-b-${Date.now()}`];
+    const request = () => new Request("http://x/api/permits/ingest", { method: "POST", body: JSON.stringify({ permits: [...ids, ids[0]].map((id) => ({ id })) }) });
+    const seen: string[][] = [];
+    const failing = ingestPermits(kit, request(), {
+      process: (permits) => {
+        seen.push(permits.map((p) => p.id));
+        throw new Error("store down");
+      },
+    });
+    await expect(failing).rejects.toThrow("store down");
+    const retry = await ingestPermits(kit, request(), { process: (permits) => void seen.push(permits.map((p) => p.id)) });
+    expect(await retry.json()).toEqual({ accepted: ids, duplicates: [ids[0]] });
+    expect(seen).toEqual([ids, ids]); // one permit per fresh id, both times
   });
 });
 

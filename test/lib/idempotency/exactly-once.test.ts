@@ -93,6 +93,34 @@ describe("exactly once across processes", () => {
   }, 60_000);
 });
 
+describe("a handler slower than its lease, across processes", () => {
+  it("runs once: the claimer renews its lease while the handler runs, so late duplicates get 409 or the replay", async () => {
+    const key = crypto.randomUUID();
+    const counterKey = `${prefix}-executions-${key}`;
+    written.push(counterKey);
+    const startAt = Date.now() + 6000;
+    // Lease 1.5 s, handler 4 s, duplicates spread over 5 s: most arrive after the lease granted at claim time.
+    // (Renewals every 500 ms leave 1 s for a round trip while five Node processes share two cores.)
+    const workers = Array.from({ length: 4 }, () =>
+      startWorker({
+        WORKER_MODE: "burst",
+        WORKER_KEY: key,
+        WORKER_COUNTER_KEY: counterKey,
+        WORKER_REQUESTS: "5",
+        WORKER_START_AT: String(startAt),
+        WORKER_JITTER_MS: "5000",
+        WORKER_HANDLER_MS: "4000",
+        WORKER_LEASE: "1500 ms",
+      }),
+    );
+    const results = (await Promise.all(workers.map((w) => w.stdout))).flatMap((out) => JSON.parse(out.trim().split("\n").at(-1)!) as WorkerResult[]);
+    expect(results).toHaveLength(20);
+    expect(Number(await raw.get(counterKey))).toBe(1);
+    expect(results.filter((r) => r.status === 201 && r.replayed === null)).toHaveLength(1);
+    for (const r of results) expect([201, 409]).toContain(r.status);
+  }, 60_000);
+});
+
 describe("crash mid-request", () => {
   it("a killed process blocks the key (409) until its lease lapses; then a retry runs the handler and succeeds", async () => {
     const key = crypto.randomUUID();

@@ -87,3 +87,27 @@ describe("only the claimer settles", () => {
     expect((await raw.get<{ state: string }>(k))?.state).toBe("in-flight");
   });
 });
+
+describe("renew (the heartbeat of a running request)", () => {
+  it("pushes the in-flight lease ahead for the claimer only, and never touches a completed record", async () => {
+    const k = key();
+    const first = await store.claim(k, "fp", { ...LEASE, leaseMs: 1_000 });
+    if (first.state !== "claimed") throw new Error("expected a claim");
+    expect(await store.renew(k, "not-the-token", 30_000)).toEqual({ applied: false });
+    expect(await raw.pttl(k)).toBeLessThanOrEqual(1_000);
+    expect(await store.renew(k, first.token, 30_000)).toEqual({ applied: true });
+    expect(await raw.pttl(k)).toBeGreaterThan(25_000);
+    await store.complete(k, first.token, response, 3_600_000);
+    expect(await store.renew(k, first.token, 30_000)).toEqual({ applied: false });
+    expect(await raw.pttl(k)).toBeGreaterThan(3_500_000); // the retention stays
+  });
+
+  it("answers not applied once the lease lapsed (the key is free or someone else's)", async () => {
+    const k = key();
+    const first = await store.claim(k, "fp", { ...LEASE, leaseMs: 100 });
+    if (first.state !== "claimed") throw new Error("expected a claim");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await store.renew(k, first.token, 30_000)).toEqual({ applied: false });
+    expect(await raw.exists(k)).toBe(0);
+  });
+});

@@ -6,12 +6,12 @@
  * Faults: msw in front of the shared upstash-local (5xx, dropped connections, garbage bodies) and
  * a private redis-server that the test stops.
  */
-import { http, HttpResponse, passthrough } from "msw";
+import { bypass, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KitError } from "@/lib/errors";
-import { createLocks, LockLostError } from "@/lib/lock";
+import { createLocks, LOCK_ACQUIRE, LockLostError, type AcquireLockOptions } from "@/lib/lock";
 import { spawnRedisServer } from "@/tools/upstash-local/redis-server";
 import { startUpstashLocal } from "@/tools/upstash-local/server";
 import { createTestKit } from "../../setup/kit";
@@ -55,6 +55,34 @@ describe("acquire is fail-closed", () => {
     expect(await codeOf(breakerLocks.acquireLock("cb"))).toBe("E_REDIS_UNAVAILABLE");
     expect(await codeOf(breakerLocks.acquireLock("cb"))).toBe("E_REDIS_UNAVAILABLE");
     expect(await codeOf(breakerLocks.acquireLock("cb"))).toBe("E_CIRCUIT_OPEN");
+  });
+});
+
+describe("an acquire whose reply is lost after Redis granted it", () => {
+  it("fails closed, releases its orphaned grant in the background, and the next try gets the lock at once", async () => {
+    const background: Promise<unknown>[] = [];
+    const noRetry = createLocks(createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0", REDIS_RETRIES: "0", EDGE_KIT_KEY_PREFIX: kit.keys.prefix } }));
+    let lost = false;
+    msw.use(
+      http.post(`${target.url}/*`, async ({ request }) => {
+        const sent = await request.clone().text();
+        const real = await fetch(bypass(request));
+        const text = await real.text();
+        if (!lost && (sent.includes(LOCK_ACQUIRE.sha1) || sent.includes("-- lock-acquire")) && !text.includes("NOSCRIPT")) {
+          lost = true; // the server ran the acquire; only its answer is dropped
+          return HttpResponse.error();
+        }
+        return new HttpResponse(text, { status: real.status, headers: real.headers });
+      }),
+    );
+    const options: AcquireLockOptions = { lease: "10 s", retry: false, waitUntil: (p) => void background.push(p) };
+    expect(await codeOf(noRetry.acquireLock("orphan-1", options))).toBe("E_REDIS_UNAVAILABLE");
+    expect(lost).toBe(true);
+    msw.resetHandlers();
+    await Promise.all(background);
+    const retry = await noRetry.acquireLock("orphan-1", options);
+    expect(retry.acquired).toBe(true); // not "held" for the 10 s lease of a grant nobody uses
+    if (retry.acquired) await retry.lease.release();
   });
 });
 

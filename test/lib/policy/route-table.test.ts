@@ -10,7 +10,7 @@ const table = createRouteTable([
 
 describe("route table", () => {
   it("matches literal segments and :params, decoding params", () => {
-    expect(table.match("GET", "/items/a%20b")).toEqual({ name: "items.read", pattern: "/items/:id", params: { id: "a b" }, policy: { description: "read" } });
+    expect(table.match("GET", "/items/a%20b")).toEqual({ name: "items.read", pattern: "/items/:id", params: { id: "a b" }, policy: { description: "read" }, path: "/items/a%20b" });
   });
 
   it("selects by method, first match wins, and defaults the name to the pattern", () => {
@@ -59,6 +59,12 @@ describe("route table", () => {
     expect(table.match("GET", "/items")).toBeNull();
     expect(table.match("GET", "/admin/a/b/c")?.pattern).toBe("/admin/*");
     expect(table.match("GET", "/admin")?.pattern).toBe("/admin/*");
+  });
+
+  it("reports the relative path that matched (what a trailing * matched included), empty segments dropped", () => {
+    expect(table.match("POST", "/admin/refunds")?.path).toBe("/admin/refunds");
+    expect(table.match("POST", "/admin//payouts/")?.path).toBe("/admin/payouts");
+    expect(table.match("POST", "/orders")?.path).toBe("/orders");
   });
 
   it("treats a malformed %-escape as no match instead of throwing", () => {
