@@ -25,7 +25,7 @@ describe("route table", () => {
       { pattern: "/items/:id", methods: ["PUT"], name: "items.write", policy: { description: "write" } },
       { pattern: "/*", name: "api.other", policy: { description: "other" } },
     ]);
-    expect(withCatchAll.match("HEAD", "/items/1")).toEqual({ name: "items.read", pattern: "/items/:id", params: { id: "1" }, policy: { description: "read" } });
+    expect(withCatchAll.match("HEAD", "/items/1")).toEqual({ name: "items.read", pattern: "/items/:id", params: { id: "1" }, policy: { description: "read" }, path: "/items/1" });
     expect(table.match("head", "/items/1")?.name).toBe("items.read");
     // No GET entry for the path: HEAD goes where GET would (here, nowhere).
     expect(table.match("HEAD", "/orders")).toBeNull();
