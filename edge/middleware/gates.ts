@@ -7,10 +7,10 @@
  * MISS stored after the handler (the gates' `after` hooks, innermost first).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { createCacheGate } from "../../lib/cache";
+import { createCacheGate, storeAfterHandler } from "../../lib/cache";
 import { runGates, type Gate } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
-import { idempotencyGate, startForwardedClaimHeartbeat } from "../../lib/idempotency";
+import { createIdempotencyGate, settleAfterHandler, startForwardedClaimHeartbeat } from "../../lib/idempotency";
 import { rateLimitGate } from "../../lib/ratelimit";
 import type { AppEnv } from "../env";
 import { waitUntilOf } from "../wait-until";
@@ -30,7 +30,11 @@ export interface GatesMiddlewareOptions {
  * app.use(gates({ dispatch: (req) => Promise.resolve(app.fetch(req)) }));
  */
 export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<AppEnv> {
-  const list: readonly Gate[] = [rateLimitGate, idempotencyGate, createCacheGate(options.dispatch ? { dispatch: options.dispatch } : {})];
+  const list: readonly Gate[] = [
+    rateLimitGate,
+    createIdempotencyGate({ settle: settleAfterHandler }),
+    createCacheGate({ store: storeAfterHandler, ...(options.dispatch ? { dispatch: options.dispatch } : {}) }),
+  ];
   return async function gates(c, next) {
     const kit = c.get("kit");
     if (!kit) throw new Error("gates(): c.var.kit is not set; mount it in an app built by createApp(kit)");

@@ -3,7 +3,8 @@
  * HIT/STALE are answered from the cache without reaching the route (`x-cache: HIT` or `STALE`, plus
  * `age`); a MISS continues with `x-cache: MISS`. On Next the fill ticket travels to the route in a
  * request header and `withCachedResponse` stores the 200 response; on Hono the gate's `after` hook
- * stores it.
+ * stores it — supplied as `createCacheGate({ store: storeAfterHandler })` (gate-store.ts), so Next's
+ * middleware bundle carries no store path it can never run.
  *
  * Batched (issue 10): the key is hashed in `prepare`; the lookup — read, and on anything but a fresh
  * hit the fill lease, in one script — rides the rate limit's request. If the rate limit refuses, the
@@ -11,7 +12,8 @@
  * that will never come; a fresh hit took no lease, so it has nothing to give back.
  */
 import { defineGate, type GateContext, type GateOutcome } from "../gate";
-import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, storeResponse, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
+import type { AfterHook } from "../gate";
+import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
 import { issueResponseLookup } from "./response-lookup";
 
 export interface CacheGateOptions {
@@ -20,7 +22,19 @@ export interface CacheGateOptions {
    * platform (and this middleware, which recognises its own ticket) to the route handler.
    */
   dispatch?: (request: Request) => Promise<Response>;
+  /**
+   * Builds the `after` hook of a MISS/STALE/BYPASS-with-ticket outcome, for runtimes that see the
+   * route's response (Hono `gates()`: `storeAfterHandler` from ./gate-store). Omitted (Next's
+   * middleware.ts): no hook — the route's `withCachedResponse` stores the response instead.
+   */
+  store?: CacheGateStore;
 }
+
+/** A `continue` decision of the response cache lookup. */
+export type CacheContinueDecision = Extract<ResponseCacheDecision, { action: "continue" }>;
+
+/** Makes the hook that stores the handler's response (or gives the fill lease back when it threw). */
+export type CacheGateStore = (ctx: GateContext, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null) => AfterHook;
 
 /** Creates the gate; `cacheGate` is the default instance. */
 export function createCacheGate(options: CacheGateOptions = {}) {
@@ -39,7 +53,7 @@ export function createCacheGate(options: CacheGateOptions = {}) {
       async issue() {
         const lookup = await issueResponseLookup(ctx.kit, ctx.request, target);
         return {
-          decide: async () => outcomeOf(ctx, target, await lookup.decide({ waitUntil: ctx.waitUntil, dispatch })),
+          decide: async () => outcomeOf(ctx, target, await lookup.decide({ waitUntil: ctx.waitUntil, dispatch }), options.store),
           discard: () => lookup.discard(),
         };
       },
@@ -47,36 +61,20 @@ export function createCacheGate(options: CacheGateOptions = {}) {
   });
 }
 
-/** The gate with default options, for middleware.ts GATES. */
+/** The gate with default options (no `after` hook: the route stores), for middleware.ts GATES. */
 export const cacheGate = createCacheGate();
 
-function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: ResponseCacheDecision): GateOutcome {
+function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: ResponseCacheDecision, store: CacheGateStore | undefined): GateOutcome {
   if (decision.action === "respond") return { action: "respond", response: decision.response };
   const responseHeaders = new Headers({ [CACHE_STATUS_HEADER]: decision.status });
   if (decision.degraded) responseHeaders.set(CACHE_DEGRADED_HEADER, decision.degraded);
   // "" (a degraded lookup) is no ticket, as in withCachedResponse: it holds no lease and no captured
   // versions, so what the route answers must not be stored as valid (it may predate an invalidation).
   const ticket = decision.ticket || null;
-  return {
-    action: "continue",
-    responseHeaders,
-    // Always overwrite the ticket header: a client-sent one must never reach the route as if it were ours.
-    requestHeaders: new Headers({ [CACHE_FILL_HEADER]: ticket ?? "" }),
-    // Where the runtime sees the response (Hono): store it as withCachedResponse does on Next. Only a
-    // ticket this request proved is used; a client-sent header is ignored.
-    async after(response, { error }) {
-      if (error !== undefined) {
-        // The handler threw: nothing to store; give the lease back so readers do not wait it out.
-        if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
-        return response;
-      }
-      const stored = await storeResponse(ctx.kit, target, response, ticket, ctx.request.method);
-      const headers = stored.response.headers;
-      headers.set(CACHE_STATUS_HEADER, decision.status);
-      if (decision.degraded) headers.set(CACHE_DEGRADED_HEADER, decision.degraded);
-      return stored.response;
-    },
-  };
+  // Always overwrite the ticket header: a client-sent one must never reach the route as if it were ours.
+  const requestHeaders = new Headers({ [CACHE_FILL_HEADER]: ticket ?? "" });
+  if (!store) return { action: "continue", responseHeaders, requestHeaders };
+  return { action: "continue", responseHeaders, requestHeaders, after: store(ctx, target, decision, ticket) };
 }
 
 function stripped(request: Request): Headers | undefined {

@@ -43,5 +43,6 @@ export {
 } from "./http-cache";
 export { lookupResponse, issueResponseLookup, type LookupResponseOptions, type IssuedResponseLookup } from "./response-lookup";
 export { CACHE_LOOKUP } from "./lookup-script";
-export { cacheGate, createCacheGate, type CacheGateOptions } from "./gate";
+export { cacheGate, createCacheGate, type CacheGateOptions, type CacheGateStore, type CacheContinueDecision } from "./gate";
+export { storeAfterHandler } from "./gate-store";
 export { withCachedResponse, storeCachedResponse, type WithCachedResponseOptions } from "./route-store";

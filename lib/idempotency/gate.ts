@@ -3,7 +3,9 @@
  * middleware, after the rate limit, before the cache). It answers 400/409/410/413/422/503 and replays
  * completed responses; otherwise it claims the key. On Next the claim is forwarded to the route,
  * whose `withIdempotency` wrapper stores the response (middleware cannot see it: vercel/next.js
- * #61429); on Hono the gate's `after` hook does the same once the handler has answered.
+ * #61429); on Hono the gate's `after` hook does the same once the handler has answered — supplied as
+ * `createIdempotencyGate({ settle: settleAfterHandler })` (gate-settle.ts), so Next's middleware
+ * bundle carries no settle path it can never run.
  *
  * Batched with the rate limit (issue 10): the claim (one SET NX PX GET) rides in the same HTTP request as the
  * limiter calls, so the claim is taken BEFORE the rate limit's answer is known. When the rate limit
@@ -20,15 +22,35 @@
  * `withIdempotency`, or the Hono `gates()` middleware around `next()` — both from the forwarded claim,
  * never here, since on Next this gate runs in middleware, which is done before the route starts.
  */
-import { defineGate, deferCounts, flushDeferredCounts, type GateContext, type GateOutcome } from "../gate";
+import { defineGate, deferCounts, flushDeferredCounts, type AfterHook, type Gate, type GateContext, type GateOutcome, type PreparedGate } from "../gate";
+import type { Kit } from "../kit";
 import type { ActiveClaim, BeginResult } from "./begin";
 import { prepareIdempotentRequest } from "./begin";
-import { finishWithError, finishWithResponse } from "./finish";
 import { encodeForwardedState, FORWARDED_CLAIM_HEADER, type ForwardedState } from "./forwarded-claim";
 import { resolveIdempotencyPolicy, type ResolvedIdempotencyPolicy } from "./policy";
 import { IDEMPOTENCY_DEGRADED_HEADER } from "./problems";
 
-export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
+/** Makes the hook that settles the claim once the handler answered (or threw). */
+export type IdempotencyGateSettle = (kit: Kit, claim: ActiveClaim, policy: ResolvedIdempotencyPolicy) => AfterHook;
+
+export interface IdempotencyGateOptions {
+  /**
+   * For runtimes that see the route's response (Hono `gates()`: `settleAfterHandler` from
+   * ./gate-settle). Omitted (Next's middleware.ts): no `after` hook — the route's `withIdempotency`
+   * settles the forwarded claim instead.
+   */
+  settle?: IdempotencyGateSettle;
+}
+
+/** The gate with default options (no `after` hook: the route settles), for middleware.ts GATES. */
+export const idempotencyGate = createIdempotencyGate();
+
+/** Creates the gate; `idempotencyGate` is the default instance. */
+export function createIdempotencyGate(options: IdempotencyGateOptions = {}): Gate {
+  return defineGate("idempotencyGate", (ctx) => prepareGate(ctx, options.settle));
+}
+
+async function prepareGate(ctx: GateContext, settle: IdempotencyGateSettle | undefined): Promise<PreparedGate> {
   const configured = ctx.route.policy.idempotency;
   if (!configured) return { kind: "decided", outcome: { action: "continue" } };
   const policy = resolveIdempotencyPolicy(configured, ctx.kit.config);
@@ -41,7 +63,7 @@ export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
     waitUntil: ctx.waitUntil,
   });
   if (prepared.action === "decided") {
-    const { outcome, count } = outcomeOf(ctx, policy, prepared.result);
+    const { outcome, count } = outcomeOf(ctx, policy, prepared.result, settle);
     return { kind: "decided", outcome, used: count };
   }
   return {
@@ -50,7 +72,7 @@ export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
       const result = await prepared.claim();
       return {
         decide() {
-          const { outcome, count } = outcomeOf(ctx, policy, result);
+          const { outcome, count } = outcomeOf(ctx, policy, result, settle);
           count();
           return outcome;
         },
@@ -58,9 +80,9 @@ export const idempotencyGate = defineGate("idempotencyGate", async (ctx) => {
       };
     },
   };
-});
+}
 
-function outcomeOf(ctx: GateContext, policy: ResolvedIdempotencyPolicy, result: BeginResult): { outcome: GateOutcome; count: () => void } {
+function outcomeOf(ctx: GateContext, policy: ResolvedIdempotencyPolicy, result: BeginResult, settle: IdempotencyGateSettle | undefined): { outcome: GateOutcome; count: () => void } {
   const { kit } = ctx;
   const forward = (state: ForwardedState, extra: Omit<Extract<GateOutcome, { action: "continue" }>, "action"> = {}): GateOutcome => ({
     action: "continue",
@@ -102,15 +124,7 @@ function outcomeOf(ctx: GateContext, policy: ResolvedIdempotencyPolicy, result: 
           },
         },
         // Where the runtime sees the response (Hono): settle the claim as withIdempotency does on Next.
-        {
-          async after(response, { error }) {
-            if (error !== undefined) {
-              await finishWithError(kit, claim);
-              return response;
-            }
-            return (await finishWithResponse(kit, claim, policy, response)).response;
-          },
-        },
+        settle ? { after: settle(kit, claim, policy) } : {},
       );
       return { outcome, count: none };
     }

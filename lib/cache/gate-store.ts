@@ -1,0 +1,27 @@
+/**
+ * The cache gate's `after` hook, for runtimes where the gates see the route's response (the Hono
+ * `gates()` middleware: `createCacheGate({ store: storeAfterHandler })`). It stores the response as
+ * `withCachedResponse` does on Next. Kept out of gate.ts so Next's middleware bundle, whose gates
+ * never run it (the route stores), does not carry the store path (issue: edge bundle budget).
+ */
+import type { AfterHook, GateContext } from "../gate";
+import type { CacheContinueDecision } from "./gate";
+import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, type ResponseCacheTarget } from "./http-cache";
+
+/**
+ * Only a ticket this request proved is used; a client-sent header is ignored. When the handler threw,
+ * nothing is stored and the lease is given back so readers do not wait it out.
+ */
+export function storeAfterHandler(ctx: GateContext, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null): AfterHook {
+  return async (response, { error }) => {
+    if (error !== undefined) {
+      if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
+      return response;
+    }
+    const stored = await storeResponse(ctx.kit, target, response, ticket, ctx.request.method);
+    const headers = stored.response.headers;
+    headers.set(CACHE_STATUS_HEADER, decision.status);
+    if (decision.degraded) headers.set(CACHE_DEGRADED_HEADER, decision.degraded);
+    return stored.response;
+  };
+}
