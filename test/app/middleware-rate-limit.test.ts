@@ -17,6 +17,10 @@ beforeAll(async () => {
     UPSTASH_REDIS_REST_TOKEN: target.token,
     EDGE_KIT_KEY_PREFIX: uniquePrefix("mw").slice(0, -1).replace(":", "-"),
     TRUST_PROXY: "true",
+    // `api` fails open: under a loaded CI machine a 300 ms budget can lapse and admit the 101st request as
+    // degraded. These tests are about counting, not about the timeout (test/lib/ratelimit covers that).
+    RATE_LIMIT_TIMEOUT_MS: "5000",
+    REDIS_COMMAND_TIMEOUT_MS: "5000",
   });
   resetKitForTests();
   ({ middleware } = await import("@/middleware"));
