@@ -44,7 +44,7 @@ export function createApp(kit: Kit, options: CreateAppOptions = {}) {
   app.notFound(notFound);
 
   app.get("/health", async (c) => {
-    const report = await checkHealth(c.get("kit"), { timeoutMs: 300 });
+    const report = await checkHealth(c.get("kit"), { timeoutMs: 300, routes: options.routes ?? [] });
     return c.body(JSON.stringify(report), healthHttpStatus(report), {
       "content-type": HEALTH_CONTENT_TYPE,
       "cache-control": "no-store",

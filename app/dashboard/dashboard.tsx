@@ -51,8 +51,9 @@ export function Dashboard({ initial, refreshMs = 5000 }: DashboardProps) {
       {data.degradedFeatures.length > 0 ? (
         <ul role="alert" data-testid="degraded-features" style={{ color: "#9a6700" }}>
           {data.degradedFeatures.map((d) => (
-            <li key={d.feature}>
-              {d.feature}: {d.behaviour}
+            <li key={`${d.feature}:${d.appliesTo?.join(",") ?? ""}`}>
+              {d.feature}
+              {d.appliesTo ? ` (${d.appliesTo.join(", ")})` : ""}: {d.behaviour}
             </li>
           ))}
         </ul>

@@ -1,10 +1,11 @@
 // Backend readiness (node runtime): Redis PING within 300 ms, degraded features, application/health+json, 200 or 503.
 import { getKit } from "@/lib/kit-instance";
+import { routes } from "@/kit.config";
 import { healthzResponse } from "@/lib/observability";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
-  return healthzResponse(getKit(), 300);
+  return healthzResponse(getKit(), 300, routes);
 }

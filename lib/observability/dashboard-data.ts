@@ -4,8 +4,10 @@
  * so the trend lines fill in while anyone watches the dashboard (or a scraper reads the metrics).
  */
 import type { Kit, KitMode } from "../kit";
+import type { RouteDefinition, RoutePolicy } from "../policy";
 import type { FamilyKeyCount } from "./key-counts";
-import { degradedFeatures, type DegradedFeature, type HealthStatus } from "./health";
+import type { HealthStatus } from "./health";
+import { degradedFeatures, type DegradedFeature } from "./degraded-features";
 import { collectMetrics, type CollectMetricsOptions } from "./metrics-snapshot";
 import type { CacheStats, QueueStats } from "./feature-stats";
 import { readHistory, recordHistorySample, sampleFromSnapshot, type HistorySeries } from "./history";
@@ -39,6 +41,8 @@ export interface BuildDashboardOptions {
   readers?: CollectMetricsOptions["readers"];
   /** The app's queues: the dashboard shows exactly these (see CollectMetricsOptions.queues). */
   queues?: CollectMetricsOptions["queues"];
+  /** The app's route table (kit.config.ts), so `degradedFeatures` follows per-policy fail policies. */
+  routes?: readonly RouteDefinition<RoutePolicy>[];
 }
 
 const keyCountMemo = new WeakMap<Kit, { at: number; families: FamilyKeyCount[] }>();
@@ -78,7 +82,7 @@ export async function buildDashboard(kit: Kit, options: BuildDashboardOptions = 
     lock: snapshot.lock && { contended: snapshot.lock.contended },
     queues: snapshot.queues && snapshot.queues.map(({ counts: _counts, ...q }) => q),
     keys: snapshot.keys?.families ?? keyCountMemo.get(kit)?.families ?? null,
-    degradedFeatures: degradedFeatures(kit, redisState),
+    degradedFeatures: degradedFeatures(kit, redisState, options.routes),
     unreadable: snapshot.degraded,
     history,
   };

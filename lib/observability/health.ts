@@ -4,7 +4,9 @@
  * and `checks` keyed "component:measurement", each an array of observations.
  */
 import type { Kit } from "../kit";
+import type { RouteDefinition, RoutePolicy } from "../policy";
 import { guard } from "../resilience";
+import { degradedFeatures, type DegradedFeature } from "./degraded-features";
 
 export type HealthStatus = "pass" | "warn" | "fail";
 
@@ -30,15 +32,11 @@ export interface HealthReport {
   degradedFeatures?: DegradedFeature[];
 }
 
-/** A kit feature running without Redis, and how its fail policy makes it behave meanwhile. */
-export interface DegradedFeature {
-  feature: "ratelimit" | "cache" | "idempotency" | "lock" | "queue";
-  behaviour: string;
-}
-
 export interface CheckHealthOptions {
   /** Budget for the Redis PING; the draft's readiness idea: answer well inside the caller's timeout. @default 300 */
   timeoutMs?: number;
+  /** The app's route table (kit.config.ts), so `degradedFeatures` follows per-policy fail policies. */
+  routes?: readonly RouteDefinition<RoutePolicy>[];
 }
 
 export const HEALTH_CONTENT_TYPE = "application/health+json";
@@ -52,7 +50,7 @@ export async function checkHealth(kit: Kit, options: CheckHealthOptions = {}): P
       status: "warn",
       description: "edge-kit backend",
       notes: ["No Redis configured: running on per-instance in-memory state; nothing is shared across instances."],
-      degradedFeatures: degradedFeatures(kit, "memory"),
+      degradedFeatures: degradedFeatures(kit, "memory", options.routes),
       checks: {
         "redis:connection": [{ componentType: "datastore", status: "warn", time, observedValue: "memory", output: "not configured" }],
       },
@@ -79,12 +77,12 @@ export async function checkHealth(kit: Kit, options: CheckHealthOptions = {}): P
     time,
     ...(ok ? {} : { output: result.degraded ? `PING degraded: ${result.degraded}` : "unexpected PING reply" }),
   };
-  const degraded = degradedFeatures(kit, ok && breakerState !== "open" ? "up" : "down");
+  const degraded = degradedFeatures(kit, ok && breakerState !== "open" ? "up" : "down", options.routes);
   return {
     status,
     description: "edge-kit backend",
     degradedFeatures: degraded,
-    ...(degraded.length > 0 ? { notes: [`Redis unreachable: ${degraded.map((d) => `${d.feature} ${d.behaviour}`).join("; ")}.`] } : {}),
+    ...(degraded.length > 0 ? { notes: [`Redis unreachable: ${degraded.map(describeDegraded).join("; ")}.`] } : {}),
     checks: {
       "redis:responseTime": [observation],
       "redis:circuitBreaker": [
@@ -94,47 +92,13 @@ export async function checkHealth(kit: Kit, options: CheckHealthOptions = {}): P
   };
 }
 
+function describeDegraded(d: DegradedFeature): string {
+  return `${d.feature}${d.appliesTo ? ` (${d.appliesTo.join(", ")})` : ""} ${d.behaviour}`;
+}
+
 /** HTTP status the draft requires for a report: pass/warn → 200, fail → 503. */
 export function healthHttpStatus(report: HealthReport): 200 | 503 {
   return report.status === "fail" ? 503 : 200;
-}
-
-/**
- * What each feature does while Redis is not usable, from its configured fail policy (DESIGN.md §2):
- * an operator reading the health report sees "rate limiting is allowing everything", not just "redis down".
- */
-export function degradedFeatures(kit: Kit, redis: "up" | "down" | "memory"): DegradedFeature[] {
-  if (redis === "up") return [];
-  if (redis === "memory") {
-    const perInstance = "per-instance memory (not shared across instances)";
-    return [
-      { feature: "ratelimit", behaviour: perInstance },
-      { feature: "cache", behaviour: perInstance },
-      { feature: "idempotency", behaviour: perInstance },
-      { feature: "lock", behaviour: perInstance },
-      { feature: "queue", behaviour: "jobs run inline in the request" },
-    ];
-  }
-  const { rateLimit, cache, idempotency, useRedisQueue } = kit.config;
-  const out: DegradedFeature[] = [
-    {
-      feature: "ratelimit",
-      behaviour:
-        rateLimit.failPolicy === "open"
-          ? "allowing every request (fail open)"
-          : rateLimit.failPolicy === "closed"
-            ? "refusing requests with 503 (fail closed)"
-            : "limiting per instance (fail local)",
-    },
-    { feature: "cache", behaviour: cache.failPolicy === "open" ? "reading from the source on every request (fail open)" : "answering 503 (fail closed)" },
-    {
-      feature: "idempotency",
-      behaviour: idempotency.failPolicy === "open" ? "not enforcing Idempotency-Key (fail open)" : "refusing keyed requests with 503 (fail closed)",
-    },
-    { feature: "lock", behaviour: "cannot acquire locks" },
-  ];
-  if (useRedisQueue) out.push({ feature: "queue", behaviour: "cannot enqueue or consume jobs" });
-  return out;
 }
 
 /** When this module was loaded: the liveness report's uptime. */

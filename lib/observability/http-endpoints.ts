@@ -7,12 +7,12 @@ import type { Kit } from "../kit";
 import { guard } from "../resilience";
 import { problemResponse, PROBLEM_TYPES, verifyBearer } from "../http";
 import { getCacheStats } from "../cache";
-import { checkHealth, checkLiveness, healthHttpStatus, HEALTH_CONTENT_TYPE, type HealthStatus } from "./health";
+import { checkHealth, checkLiveness, healthHttpStatus, HEALTH_CONTENT_TYPE, type CheckHealthOptions, type HealthStatus } from "./health";
 import { collectMetrics, type CollectMetricsOptions } from "./metrics-snapshot";
 import { parseRedisInfo, summarizeRedisInfo } from "./redis-info";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, snapshotToFamilies } from "./prometheus";
 import { recordHistorySample, sampleFromSnapshot } from "./history";
-import { buildDashboard } from "./dashboard-data";
+import { buildDashboard, type BuildDashboardOptions } from "./dashboard-data";
 
 const NO_STORE = { "cache-control": "no-store" } as const;
 
@@ -20,9 +20,12 @@ function json(body: unknown, status = 200, contentType = "application/json"): Re
   return new Response(JSON.stringify(body), { status, headers: { "content-type": contentType, ...NO_STORE } });
 }
 
-/** `GET /healthz`: readiness with the Redis PING (300 ms budget), health+json, 200 or 503. */
-export async function healthzResponse(kit: Kit, timeoutMs = 300): Promise<Response> {
-  const report = await checkHealth(kit, { timeoutMs });
+/**
+ * `GET /healthz`: readiness with the Redis PING (300 ms budget), health+json, 200 or 503. `routes`
+ * (kit.config.ts) makes `degradedFeatures` follow per-policy fail policies.
+ */
+export async function healthzResponse(kit: Kit, timeoutMs = 300, routes?: CheckHealthOptions["routes"]): Promise<Response> {
+  const report = await checkHealth(kit, { timeoutMs, ...(routes ? { routes } : {}) });
   return json(report, healthHttpStatus(report), HEALTH_CONTENT_TYPE);
 }
 
@@ -171,7 +174,7 @@ export async function metricsResponse(kit: Kit, request: Request, options: Metri
 }
 
 /** `GET /api/dashboard`: the dashboard's aggregate numbers; no secret required, none exposed. */
-export async function dashboardResponse(kit: Kit, options: MetricsEndpointOptions = {}): Promise<Response> {
+export async function dashboardResponse(kit: Kit, options: Pick<BuildDashboardOptions, "queues" | "routes"> = {}): Promise<Response> {
   return json(await buildDashboard(kit, options));
 }
 

@@ -3,8 +3,10 @@
  * INFO parsing, key counts by family (bounded SCAN), metrics snapshots, Prometheus text, and the
  * per-minute history the dashboard draws.
  */
-export { checkHealth, checkLiveness, degradedFeatures, healthHttpStatus, HEALTH_CONTENT_TYPE } from "./health";
-export type { HealthReport, HealthStatus, HealthObservation, CheckHealthOptions, DegradedFeature } from "./health";
+export { checkHealth, checkLiveness, healthHttpStatus, HEALTH_CONTENT_TYPE } from "./health";
+export { degradedFeatures } from "./degraded-features";
+export type { HealthReport, HealthStatus, HealthObservation, CheckHealthOptions } from "./health";
+export type { DegradedFeature } from "./degraded-features";
 export { recordCounts, readCounts } from "./counters";
 export type { CounterFields } from "./counters";
 export { parseRedisInfo, summarizeRedisInfo, hitRatePercent } from "./redis-info";

@@ -13,6 +13,7 @@ const NAMES = [
   "BACKEND_HEALTH_URL",
   "REDIS_BREAKER_THRESHOLD",
   "CACHE_FAIL_POLICY",
+  "RATE_LIMIT_FAIL_POLICY",
 ] as const;
 
 export type RouteEnv = Partial<Record<(typeof NAMES)[number], string>>;

@@ -90,6 +90,18 @@ describe("GET /healthz (readiness)", () => {
     expect(r.body.degradedFeatures.length).toBeGreaterThan(0);
   });
 
+  it("reports the fail policy each rate-limit policy in kit.config.ts really has, not only the config default", async () => {
+    // `api` fails open by its own definition; `orders` follows RATE_LIMIT_FAIL_POLICY, closed here.
+    env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0", RATE_LIMIT_FAIL_POLICY: "closed" });
+    const r = await call(healthz(), hung.url);
+    const rateLimit = r.body.degradedFeatures.filter((d: { feature: string }) => d.feature === "ratelimit");
+    expect(rateLimit).toEqual([
+      { feature: "ratelimit", behaviour: "allowing every request (fail open)", appliesTo: ["api"] },
+      { feature: "ratelimit", behaviour: "refusing requests with 503 (fail closed)", appliesTo: ["orders"] },
+    ]);
+    expect(r.body.notes[0]).toContain("ratelimit (api) allowing every request");
+  });
+
   it("fails with 503 when the REST endpoint answers 500 (msw)", async () => {
     env({ REDIS_BREAKER_THRESHOLD: "0" });
     msw.use(http.post(`${target.url}/*`, () => HttpResponse.text("upstream exploded", { status: 500 })));

@@ -1,5 +1,6 @@
 // The dashboard's polling source (same origin, no secret): aggregate numbers only, never hosts or keys.
 import { getKit } from "@/lib/kit-instance";
+import { routes } from "@/kit.config";
 import { dashboardResponse } from "@/lib/observability";
 import { appQueues } from "@/app/app-queues";
 
@@ -8,5 +9,5 @@ export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
   const kit = getKit();
-  return dashboardResponse(kit, { queues: appQueues(kit) });
+  return dashboardResponse(kit, { queues: appQueues(kit), routes });
 }

@@ -4,6 +4,8 @@ import { checkHealth, checkLiveness, degradedFeatures, healthHttpStatus } from "
 import { spawnRedisServer, type SpawnedRedis } from "../../../tools/upstash-local/redis-server";
 import { startUpstashLocal, type UpstashLocal } from "../../../tools/upstash-local/server";
 import { createTestKit } from "../../setup/kit";
+import { defineRoutes } from "../../../lib/policy";
+import { defineRateLimits } from "../../../lib/ratelimit";
 
 describe("checkHealth", () => {
   it("passes with the PING latency when Redis answers", async () => {
@@ -34,6 +36,38 @@ describe("degradedFeatures", () => {
     expect(byFeature["queue"]).toMatch(/enqueue/);
     expect(degradedFeatures(createTestKit(), "down").map((d) => d.feature)).not.toContain("queue");
     expect(degradedFeatures(kit, "up")).toEqual([]);
+  });
+});
+
+describe("degradedFeatures with the app's routes", () => {
+  const rateLimits = defineRateLimits({ policies: { burst: { algorithm: "fixed-window", limit: 5, window: "1 s", failPolicy: "local" } } });
+  const routes = defineRoutes([
+    { pattern: "/login", methods: ["POST"], name: "auth.login", policy: { rateLimit: rateLimits.use("login") } },
+    { pattern: "/items", methods: ["GET"], name: "items.list", policy: { rateLimit: rateLimits.use("api", "burst") } },
+    { pattern: "/orders", methods: ["POST"], name: "orders.create", policy: { rateLimit: rateLimits.use("message"), idempotency: { required: true } } },
+    { pattern: "/events", methods: ["POST"], name: "events.ingest", policy: { idempotency: { failPolicy: "open" } } },
+  ]);
+
+  it("names which policies and routes fail which way when they disagree", () => {
+    const kit = createTestKit({ env: { RATE_LIMIT_FAIL_POLICY: "open", IDEMPOTENCY_FAIL_POLICY: "closed" } });
+    expect(degradedFeatures(kit, "down", routes)).toEqual([
+      // login: closed by its built-in definition; api: open by its own; burst: local; message: the config default.
+      { feature: "ratelimit", behaviour: "refusing requests with 503 (fail closed)", appliesTo: ["login"] },
+      { feature: "ratelimit", behaviour: "allowing every request (fail open)", appliesTo: ["api", "message"] },
+      { feature: "ratelimit", behaviour: "limiting per instance (fail local)", appliesTo: ["burst"] },
+      { feature: "cache", behaviour: expect.stringMatching(/fail open/) },
+      { feature: "idempotency", behaviour: "refusing keyed requests with 503 (fail closed)", appliesTo: ["orders.create"] },
+      { feature: "idempotency", behaviour: "not enforcing Idempotency-Key (fail open)", appliesTo: ["events.ingest"] },
+      { feature: "lock", behaviour: "cannot acquire locks" },
+    ]);
+  });
+
+  it("gives one unnamed entry when every route agrees, even against the config default", () => {
+    const kit = createTestKit({ env: { RATE_LIMIT_FAIL_POLICY: "closed" } });
+    const onlyApi = defineRoutes([{ pattern: "/*", name: "all", policy: { rateLimit: rateLimits.use("api") } }]);
+    expect(degradedFeatures(kit, "down", onlyApi).filter((d) => d.feature === "ratelimit")).toEqual([
+      { feature: "ratelimit", behaviour: "allowing every request (fail open)" },
+    ]);
   });
 });
 
