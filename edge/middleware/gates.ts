@@ -3,7 +3,8 @@
  * middleware that sends all their Redis calls in ONE HTTP request (issue 10; lib/gate/run-gates.ts),
  * where the standalone `rateLimit()`, `idempotency()` and `cache()` middlewares each await their own.
  * Same decisions, headers and bodies as those (and as Next's middleware.ts, which runs the same gates):
- * the rate-limit decision lands on `c.var.rateLimit`, the idempotency claim is settled and the cache
+ * the rate-limit decision lands on `c.var.rateLimit`, the claim's lost-claim signal on
+ * `c.var.idempotencySignal`, the idempotency claim is settled and the cache
  * MISS stored after the handler (the gates' `after` hooks, innermost first).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -54,6 +55,7 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
 
     // The idempotency claim's lease is renewed while the handler runs (lib/idempotency/heartbeat.ts).
     const heartbeat = startForwardedClaimHeartbeat(kit, result.requestHeaders, { waitUntil });
+    if (heartbeat) c.set("idempotencySignal", heartbeat.signal);
     try {
       await next();
     } catch (error) {

@@ -81,6 +81,7 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
       case "proceed": {
         // Not counted here: the settle step counts its outcome (stored/released/lost…), one write per request.
         const heartbeat = startClaimHeartbeat(kit, begun.claim, { waitUntil });
+        c.set("idempotencySignal", heartbeat.signal);
         try {
           await next();
         } finally {

@@ -5,14 +5,14 @@
  * frozen or cut off from Redis — still frees the key when the lease lapses (crash recovery), and the
  * lost claim is reported. Real slow handlers, real concurrency; msw only fails renewals at the HTTP layer.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
 import { idempotency } from "@/edge/middleware/idempotency";
-import { IDEMPOTENCY_RENEW, sha256Base64Url } from "@/lib/idempotency";
+import { IDEMPOTENCY_RENEW, IdempotencyClaimLostError, sha256Base64Url } from "@/lib/idempotency";
 import { defineRoutes } from "@/lib/policy";
 import { createTestKit } from "../setup/kit";
 import { testRedis, upstashTarget } from "../setup/redis";
@@ -151,5 +151,64 @@ describe("a claim that can no longer be renewed", () => {
       log.restore();
       hold = Promise.resolve();
     }
+  });
+});
+
+describe("the handler learns of a lost claim through c.var.idempotencySignal", () => {
+  /** A handler that takes its own record away, then waits for the signal: what it aborted with, and whether it had a signal at all. */
+  function abortWatcher() {
+    const seen: { reason?: unknown; hadSignal?: boolean } = {};
+    const handler = async (c: Context<AppEnv>) => {
+      const signal = c.get("idempotencySignal");
+      seen.hadSignal = signal !== undefined;
+      if (!signal) return c.json({ ok: true }, 201);
+      const [ip, key] = [c.req.header("x-forwarded-for")!, c.req.header("idempotency-key")!];
+      await raw.del(kit.keys.idempotency(`ip:${ip}`, await sha256Base64Url(key)));
+      seen.reason = await new Promise((resolve) => signal.addEventListener("abort", () => resolve(signal.reason), { once: true }));
+      return c.json({ ok: true }, 201);
+    };
+    return { seen, handler };
+  }
+
+  async function expectAbortedWithClaimLost(app: Requestable, path: string, seen: { reason?: unknown; hadSignal?: boolean }) {
+    const log = warnings();
+    try {
+      expect((await send(app, path, newKey(), newIp())).status).toBe(201);
+    } finally {
+      log.restore();
+    }
+    expect(seen.hadSignal).toBe(true);
+    expect(seen.reason).toBeInstanceOf(IdempotencyClaimLostError);
+    expect(seen.reason).toMatchObject({ code: "E_IDEMPOTENCY_CLAIM_LOST", context: { why: "taken" } });
+  }
+
+  it("through the policy table (the gates() middleware)", async () => {
+    const { seen, handler } = abortWatcher();
+    const routes = defineRoutes([{ pattern: "/pay", methods: ["POST"], name: "pay", policy: { idempotency: { lease: LEASE } } }]);
+    const app = createApp(kit, { basePath: "/api/edge", routes });
+    app.post("/pay", handler);
+    await expectAbortedWithClaimLost(app, "/api/edge/pay", seen);
+  });
+
+  it("through the standalone idempotency() middleware", async () => {
+    const { seen, handler } = abortWatcher();
+    const app = new Hono<AppEnv>();
+    app.use(async (c, next) => {
+      c.set("kit", kit);
+      c.set("route", null);
+      await next();
+    });
+    app.post("/pay", idempotency({ policy: { lease: LEASE } }), handler);
+    await expectAbortedWithClaimLost(app, "/pay", seen);
+  });
+
+  it("is undefined when the request holds no claim (no Idempotency-Key on an optional route)", async () => {
+    const { seen, handler } = abortWatcher();
+    const routes = defineRoutes([{ pattern: "/pay", methods: ["POST"], name: "pay", policy: { idempotency: { required: false } } }]);
+    const app = createApp(kit, { basePath: "/api/edge", routes });
+    app.post("/pay", handler);
+    const res = await app.request("/api/edge/pay", { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": newIp() }, body: "{}" });
+    expect(res.status).toBe(201);
+    expect(seen.hadSignal).toBe(false);
   });
 });
