@@ -37,6 +37,14 @@ export interface IssuedResponseLookup {
  */
 export async function issueResponseLookup(kit: Kit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
+  if (isHead(request)) {
+    // A HEAD answer has no body to store (storability: GET only), so a HEAD only reads: holding the
+    // fill lease it would make concurrent GETs of the URL wait for a fill that never comes. A STALE
+    // hit is served without revalidating (the next GET does that); counted by `decide`, not here.
+    const read = await cache.lookup(target.key, { tags: target.tags, count: false });
+    const found: FillBegin<unknown> = { ...read, proven: false };
+    return { decide: (options) => decideLookup(kit, request, target, found, options), discard: async () => undefined };
+  }
   const found = await cache.fill.begin(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });
   const held = found.lease?.won && found.lease.ticket !== "" ? found.lease.ticket : undefined;
   return {
@@ -81,7 +89,8 @@ async function decideLookup(
   }
   if (found.lease?.won) return { action: "continue", status: "MISS", ticket: found.lease.ticket, ...(found.degraded ? { degraded: found.degraded } : {}) };
 
-  if (waited) return { action: "continue", status: "MISS" };
+  // A HEAD neither fills nor waits for a filler: it goes to the route (see issueResponseLookup).
+  if (waited || isHead(request)) return { action: "continue", status: "MISS", ...(found.degraded ? { degraded: found.degraded } : {}) };
 
   // Another request is filling this entry: wait for it rather than hit the origin too. What the wait
   // ends with — the winner's entry, or the lease it gave back unfilled — is decided like a lookup.
@@ -97,7 +106,7 @@ async function decideLookup(
 async function malformed(kit: Kit, request: Request, target: ResponseCacheTarget, held: string): Promise<ResponseCacheDecision> {
   console.warn(`[edge-kit] cache entry for ${new URL(request.url).pathname} (${target.namespace}) is malformed; treated as a MISS and overwritten`);
   let ticket = held;
-  if (ticket === "") {
+  if (ticket === "" && !isHead(request)) {
     const lease = await kit.cache.withNamespace(target.namespace, target.policy).fill.acquire(target.key, { tags: target.tags });
     ticket = lease.won ? lease.ticket : "";
   }
@@ -147,4 +156,8 @@ async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarge
   }
   // The route stores it (and releases the lease); drain the body so the connection is reused.
   await response.arrayBuffer();
+}
+
+function isHead(request: Request): boolean {
+  return request.method.toUpperCase() === "HEAD";
 }

@@ -33,8 +33,6 @@ interface CompiledRoute<TPolicy> {
   definition: RouteDefinition<TPolicy>;
   segments: readonly string[];
   wildcard: boolean;
-  /** The policy as it applies to a HEAD this entry does not name (see {@link headPolicy}). */
-  headPolicy: TPolicy;
 }
 
 export interface RouteTable<TPolicy> {
@@ -47,17 +45,6 @@ export interface RouteTable<TPolicy> {
   match(method: string, path: string): MatchedRoute<TPolicy> | null;
 }
 
-/**
- * An entry's policy for a HEAD it does not name: unchanged, except that a response cache (a
- * RoutePolicy `cache`) is off. lib/cache's gate would take the fill lease on a HEAD miss and never
- * store (HEAD has no body to store), so GETs arriving meanwhile would wait for a fill that never
- * comes, then miss without storing. An entry that names HEAD keeps its policy as written.
- */
-function headPolicy<TPolicy>(policy: TPolicy): TPolicy {
-  if (typeof policy !== "object" || policy === null || !("cache" in policy) || !policy.cache) return policy;
-  return Object.freeze({ ...policy, cache: false }) as TPolicy;
-}
-
 function splitPath(path: string): string[] {
   return path.split("/").filter((s) => s.length > 0);
 }
@@ -67,13 +54,13 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
     const segments = splitPath(definition.pattern);
     const wildcard = segments.at(-1) === "*";
     if (segments.slice(0, -1).includes("*")) throw new Error(`Route "${definition.pattern}": "*" is only allowed last`);
-    return { definition, segments: wildcard ? segments.slice(0, -1) : segments, wildcard, headPolicy: headPolicy(definition.policy) };
+    return { definition, segments: wildcard ? segments.slice(0, -1) : segments, wildcard };
   });
 
   // `explicit`: only entries that name the method (HEAD's own entries); otherwise an entry without a
-  // method list matches every method. `head`: a HEAD matched through an entry that does not name it.
-  const first = (method: HttpMethod, parts: readonly string[], explicit: boolean, head = false): MatchedRoute<TPolicy> | null => {
-    for (const { definition, segments, wildcard, headPolicy } of compiled) {
+  // method list matches every method.
+  const first = (method: HttpMethod, parts: readonly string[], explicit: boolean): MatchedRoute<TPolicy> | null => {
+    for (const { definition, segments, wildcard } of compiled) {
       const listed = definition.methods?.includes(method);
       if (explicit ? !listed : definition.methods && !listed) continue;
       if (wildcard ? parts.length < segments.length : parts.length !== segments.length) continue;
@@ -90,7 +77,7 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
           }
         } else ok = seg === part;
       }
-      if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: head ? headPolicy : definition.policy, path: `/${parts.join("/")}` };
+      if (ok) return { name: definition.name ?? definition.pattern, pattern: definition.pattern, params, policy: definition.policy, path: `/${parts.join("/")}` };
     }
     return null;
   };
@@ -102,8 +89,9 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
       const parts = splitPath(path);
       // HEAD: an entry naming HEAD is the app's explicit choice; otherwise HEAD is matched as the GET
       // it mirrors (RFC 9110 §9.3.2), so it lands on GET's entry — not on a catch-all after it, which
-      // would skip GET's cache and charge another budget.
-      if (upper === "HEAD") return first("HEAD", parts, true) ?? first("GET", parts, false, true);
+      // would skip GET's cache and charge another budget. Its policy is GET's, response cache included:
+      // the cache gate only reads for a HEAD (never the fill lease: a HEAD has nothing to store).
+      if (upper === "HEAD") return first("HEAD", parts, true) ?? first("GET", parts, false);
       return first(upper, parts, false);
     },
   };

@@ -168,3 +168,50 @@ describe("the background revalidation is unconditional", () => {
     expect(await fresh.json()).toStrictEqual({ n: 2 });
   });
 });
+
+// RFC 9110 §9.3.2: a HEAD answer has no content to store, but may be answered from a stored GET response.
+describe.each([
+  ["an entry that lists HEAD", ["GET", "HEAD"] as const],
+  ["the GET entry it is matched through", ["GET"] as const],
+])("HEAD on %s", (_name, methods) => {
+  function headAndGetApp() {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let n = 0;
+    const routes = defineRoutes([{ pattern: "/thing", methods: [...methods], name: `head-${Date.now().toString(36)}-${counter++}`, policy: { cache: { ttl: "1 m" } } }]);
+    const app = createApp(kit, { basePath: BASE, routes });
+    app.get("/thing", async (c) => {
+      const k = ++n;
+      if (c.req.method === "HEAD") await held;
+      return c.json({ k });
+    });
+    return { app, release, loads: () => n };
+  }
+
+  it("never takes the fill lease: a GET arriving while a HEAD's route runs fills the entry itself", async () => {
+    const { app, release } = headAndGetApp();
+    const head = app.request(URL_, { method: "HEAD" });
+    await sleep(50); // the HEAD is in its route now
+    try {
+      const first = await app.request(URL_);
+      expect(first.headers.get("x-cache")).toBe("MISS");
+      // Stored by this GET: it held the lease, not waiting on the HEAD's (which would never store).
+      expect((await app.request(URL_)).headers.get("x-cache")).toBe("HIT");
+    } finally {
+      release();
+    }
+    const headRes = await head;
+    expect(headRes.status).toBe(200);
+    expect(headRes.headers.get("x-cache")).toBe("MISS");
+  });
+
+  it("is answered from the stored entry, without a body", async () => {
+    const { app, release, loads } = headAndGetApp();
+    release();
+    expect((await app.request(URL_)).headers.get("x-cache")).toBe("MISS");
+    const head = await app.request(URL_, { method: "HEAD" });
+    expect(head.headers.get("x-cache")).toBe("HIT");
+    expect(await head.text()).toBe("");
+    expect(loads()).toBe(1);
+  });
+});

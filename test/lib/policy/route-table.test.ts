@@ -32,14 +32,13 @@ describe("route table", () => {
     expect(withCatchAll.match("HEAD", "/orders")?.name).toBe("api.other");
   });
 
-  it("a HEAD served by the GET entry keeps its rate limit but not its response cache (a HEAD miss would hold the fill lease and never store)", () => {
+  it("a HEAD served by the GET entry keeps its whole policy, response cache included (for a HEAD the cache only reads)", () => {
     const rateLimit = { policies: [], settings: {} } as never;
     const cached = createRouteTable<RoutePolicy>([{ pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { rateLimit, cache: { ttl: "60 s" } } }]);
     expect(cached.match("GET", "/items/1")?.policy).toEqual({ rateLimit, cache: { ttl: "60 s" } });
     const head = cached.match("HEAD", "/items/1")!;
     expect(head.name).toBe("items.read");
-    expect(head.policy).toEqual({ rateLimit, cache: false });
-    expect(head.policy.rateLimit).toBe(rateLimit); // the same budget object, not a copy
+    expect(head.policy).toBe(cached.match("GET", "/items/1")!.policy); // the same budget object, not a copy
     // An entry that names HEAD is the app's explicit choice: its policy is used as written.
     const named = createRouteTable<RoutePolicy>([{ pattern: "/x", methods: ["GET", "HEAD"], policy: { cache: { ttl: "60 s" } } }]);
     expect(named.match("HEAD", "/x")?.policy).toEqual({ cache: { ttl: "60 s" } });
