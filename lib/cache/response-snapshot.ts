@@ -71,5 +71,7 @@ export function replaySnapshot(value: unknown, options: ReplayOptions): Response
   headers.set(CACHE_STATUS_HEADER, options.cacheStatus);
   if (options.createdAt !== undefined) headers.set("age", String(Math.max(0, Math.floor((options.now - options.createdAt) / 1000))));
   if (options.degraded) headers.set(CACHE_DEGRADED_HEADER, options.degraded);
-  return notModified ? new Response(null, { status: 304, headers }) : new Response(body, { status: snapshot.status, headers });
+  if (notModified) return new Response(null, { status: 304, headers });
+  // A HEAD is answered from the stored GET without its content (RFC 9110 §9.3.2).
+  return new Response(options.request.method.toUpperCase() === "HEAD" ? null : body, { status: snapshot.status, headers });
 }

@@ -94,6 +94,24 @@ describe("GET /api/items/:id through middleware.ts and the route handler", () =>
     expect(itemsStoreLoads() - loads).toBe(1);
   });
 
+  it("HEAD is answered from the stored GET by the middleware (no content), and a HEAD miss stores nothing", async () => {
+    const id = freshId();
+    const headMiss = await throughNext(`${origin}/api/items/${id}`, { method: "HEAD" });
+    expect(headMiss.routed).toBe(true);
+    expect(headMiss.res.headers.get("x-cache")).toBe("MISS");
+    const get = await throughNext(`${origin}/api/items/${id}`);
+    expect(get.res.headers.get("x-cache")).toBe("MISS"); // the HEAD stored nothing (and held no fill lease)
+    const body = await get.res.text();
+
+    const head = await throughNext(`${origin}/api/items/${id}`, { method: "HEAD" });
+    expect(head.routed).toBe(false);
+    expect(head.res.status).toBe(200);
+    expect(head.res.headers.get("x-cache")).toBe("HIT");
+    expect(head.res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await head.res.text()).toBe("");
+    expect(await (await throughNext(`${origin}/api/items/${id}`)).res.text()).toBe(body);
+  });
+
   it("PUT /api/items/:id updates and invalidates: the next GET is a MISS with the new name", async () => {
     const id = freshId();
     await throughNext(`${origin}/api/items/${id}`);
