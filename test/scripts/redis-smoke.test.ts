@@ -4,9 +4,13 @@
  * and advice naming the likely cause.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Redis } from "@upstash/redis";
 import { createServer } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { testRedis, upstashTarget } from "../setup/redis";
+import { upstashTarget } from "../setup/redis";
+import { spawnRedisServer } from "../../tools/upstash-local/redis-server";
+import { startUpstashLocal } from "../../tools/upstash-local/server";
 
 const target = upstashTarget();
 
@@ -44,23 +48,27 @@ async function freePortContaining401(): Promise<number> {
 describe("npm run redis:test", () => {
   it("passes every numbered step against a working endpoint and leaves no key behind, also on a large shared keyspace", async () => {
     const prefix = `smk${Date.now().toString(36)}`;
-    // More keys than a bounded queue-discovery SCAN reads (5 pages × 1000): the smoke test must read the
-    // app's queues by name, as the metrics endpoint does, instead of reporting "discovery incomplete".
-    const raw = testRedis();
-    const filler = Array.from({ length: 8 }, (_, page) =>
-      Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`${prefix}-filler:${page}:${i}`, "x"])),
-    );
-    for (const page of filler) await raw.mset(page);
+    // More keys than a bounded queue-discovery SCAN reads (5 pages × 1000), on a private server so the
+    // filler cannot slow other files' SCANs: the smoke test must read the app's queues by name, as the
+    // metrics endpoint does, instead of reporting "discovery incomplete".
+    const redis = await spawnRedisServer();
+    const token = randomBytes(8).toString("hex");
+    const server = await startUpstashLocal({ port: 0, token, redisUrl: redis.url });
     onTestFinished(async () => {
-      for (const page of filler) await raw.del(...Object.keys(page));
+      await server.close();
+      await redis.stop();
     });
+    const raw = new Redis({ url: server.url, token });
+    for (let page = 0; page < 8; page++) {
+      await raw.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`filler:${page}:${i}`, "x"])));
+    }
     const { code, out } = await runSmoke({
-      UPSTASH_REDIS_REST_URL: target.url,
-      UPSTASH_REDIS_REST_TOKEN: target.token,
+      UPSTASH_REDIS_REST_URL: server.url,
+      UPSTASH_REDIS_REST_TOKEN: token,
       EDGE_KIT_KEY_PREFIX: prefix,
       USE_REDIS_QUEUE: "true",
     });
-    expect(out).not.toContain(target.token);
+    expect(out).not.toContain(token);
     for (const [n, step] of ["connection and PING", "SET / GET round trip", "cache service", "rate limiter", "lock", "stream (queue)", "monitoring", "cleanup"].entries()) {
       expect(out).toMatch(new RegExp(`✓ ${n + 1}\\. ${step.replace(/[()/]/g, "\\$&")} \\d+ ms`));
     }
