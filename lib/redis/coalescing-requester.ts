@@ -23,6 +23,8 @@
  * Runtimes that bind I/O to a request (workerd): the joined request is sent from the continuation of
  * one of its own callers, never by the request that freed the slot (which may end first and take
  * its fetches down with it — test/e2e/joined-pipelines.test.ts), and slots expire after the budget.
+ * That caller is the batch's newest: every caller has the same budget, so the newest gives up last,
+ * and a sender whose request has ended (timed out, answered degraded) takes down no one still waiting.
  */
 import type { Requester, UpstashRequest, UpstashResponse } from "@upstash/redis";
 import { withoutCommandEcho } from "./error-reply";
@@ -61,7 +63,7 @@ interface Waiting {
   readonly chars: number;
   resolve(replies: PipelineReply): void;
   reject(error: unknown): void;
-  /** Makes this caller the sender of `batch` (itself first) on a taken slot; see `request`. */
+  /** Makes this caller the sender of `batch` on a taken slot; see `request`. */
   lead(turn: Turn): void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -192,7 +194,8 @@ export class CoalescingRequester implements Requester {
         commands += next.commands.length;
         chars += next.chars;
       }
-      batch[0]!.lead({ batch, slot: this.#takeSlot() });
+      // The newest caller sends: its deadline is the batch's latest (see the header).
+      batch.at(-1)!.lead({ batch, slot: this.#takeSlot() });
     }
   }
 }

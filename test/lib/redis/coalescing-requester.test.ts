@@ -3,6 +3,7 @@
  * @upstash/redis client against a private upstash-local whose counters say how many HTTP requests
  * arrived. msw only adds latency to (or fails) chosen requests, to hold the one slot busy.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { delay, http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
@@ -97,6 +98,24 @@ describe("a busy client", () => {
     // The first caller's request (held 300 ms), then everyone else's together.
     expect(after.httpRequests - before.httpRequests).toBe(2);
     expect(after.redisCommands - before.redisCommands).toBe(40);
+  });
+
+  it("sends a joined request from its newest caller, the one that gives up last (workerd cancels I/O with the request that started it)", async () => {
+    // Which caller's continuation sent each HTTP request: msw's handler runs in the fetch's async context.
+    const caller = new AsyncLocalStorage<number>();
+    const senders: Array<number | undefined> = [];
+    msw.use(
+      http.post(`${local.url}/*`, () => {
+        senders.push(caller.getStore());
+        return undefined; // falls through to the plan's handler
+      }),
+    );
+    plan = ["hold"];
+    const redis = client();
+    const results = await callers(4, (i) => caller.run(i, () => redis.set(key(`sender-${i}`), i)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "fulfilled"]);
+    // Caller 0 went out alone; 1–3 queued behind it and rode one request, sent by 3, whose deadline is last.
+    expect(senders).toEqual([0, 3]);
   });
 
   it("splits what queued into requests of at most maxCommands commands / maxChars characters", async () => {
