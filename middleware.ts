@@ -6,7 +6,7 @@ import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server
 import { routes } from "./kit.config";
 import { runGates, type Gate } from "./lib/gate";
 import { errorResponse, resolveIdentity } from "./lib/http";
-import { getKit } from "./lib/kit-instance";
+import { getGateKit } from "./lib/kit-instance";
 import { createRouteTable, relativeToBase } from "./lib/policy";
 import { rateLimitGate } from "./lib/ratelimit";
 import { FORWARDED_CLAIM_HEADER, idempotencyGate } from "./lib/idempotency";
@@ -39,7 +39,8 @@ export async function middleware(req: NextRequest, event: NextFetchEvent): Promi
     return NextResponse.next({ request: { headers: stripped } });
   }
 
-  const kit = getKit();
+  // The gates need only the lookup-and-lease side of the cache: the bundle leaves the rest out (lib/kit.ts).
+  const kit = getGateKit();
   const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
   let result: Awaited<ReturnType<typeof runGates>>;
   try {

@@ -1,15 +1,21 @@
 /**
  * getKit(): the one memoised Kit per isolate (edge isolate, Node process, workerd isolate), built from
  * the environment. The only module-scope singleton in lib/; everything else takes the Kit as a value.
+ * getGateKit(): the same instance as the gates need it. Next's middleware calls only that, so its edge
+ * bundle leaves out the cache's write side (lib/kit.ts); a route in the same isolate completes it.
  */
 import { loadConfig, readEnv, describeConfig, type LoadConfigOptions } from "./config";
-import { createKit, type Kit } from "./kit";
+import { completeKit, createGateKit, type GateKit, type Kit } from "./kit";
 
-let instance: Kit | undefined;
+let instance: GateKit | undefined;
+
+export function getGateKit(): GateKit {
+  instance ??= buildGateKitFromEnv();
+  return instance;
+}
 
 export function getKit(): Kit {
-  instance ??= buildKitFromEnv();
-  return instance;
+  return completeKit(getGateKit());
 }
 
 /**
@@ -17,7 +23,11 @@ export function getKit(): Kit {
  * serve no metrics or cron endpoints (scripts/serve-node.ts) pass `{ requiredSecrets: [] }`.
  */
 export function buildKitFromEnv(options: LoadConfigOptions = {}): Kit {
-  const kit = createKit(loadConfig(readEnv(), options));
+  return completeKit(buildGateKitFromEnv(options));
+}
+
+function buildGateKitFromEnv(options: LoadConfigOptions = {}): GateKit {
+  const kit = createGateKit(loadConfig(readEnv(), options));
   if (kit.mode === "memory") {
     // Loud on purpose: in memory mode nothing is shared between instances (DESIGN.md §4).
     console.warn(

@@ -11,6 +11,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createCacheGate, storeAfterHandler } from "../../lib/cache";
 import { runGates, type Gate } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
+import type { Kit } from "../../lib/kit";
 import { createIdempotencyGate, settleAfterHandler, startForwardedClaimHeartbeat } from "../../lib/idempotency";
 import { rateLimitGate } from "../../lib/ratelimit";
 import type { AppEnv } from "../env";
@@ -31,7 +32,8 @@ export interface GatesMiddlewareOptions {
  * app.use(gates({ dispatch: (req) => Promise.resolve(app.fetch(req)) }));
  */
 export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<AppEnv> {
-  const list: readonly Gate[] = [
+  // Gate<Kit>: the cache gate stores the response after the handler, which takes the whole Kit.
+  const list: readonly Gate<Kit>[] = [
     rateLimitGate,
     createIdempotencyGate({ settle: settleAfterHandler }),
     createCacheGate({ store: storeAfterHandler, ...(options.dispatch ? { dispatch: options.dispatch } : {}) }),

@@ -15,8 +15,8 @@
  */
 import { COMPARE_AND_DELETE, runScript, type CacheRedis, type ScriptArg } from "../redis";
 import { guardedBackend } from "./backend-guard";
+import { acquireLease, asToken, cacheWriteArgs, holdsLease, leaseKey, releaseLease, versionKeys } from "./backend-lease";
 import {
-  capturedStamp,
   type BackendDeps,
   type BackendInfo,
   type CacheDegradedReason,
@@ -45,12 +45,13 @@ export type {
   WriteResult,
 } from "./backend-types";
 export type { PrefixDeleteResult, ScanDeleteBounds };
+export { asToken, leaseKey } from "./backend-lease";
 
 export class CacheBackend {
   constructor(private readonly deps: BackendDeps) {}
 
   versionKeys(namespace: string, tags: readonly string[]): string[] {
-    return [this.deps.keys.cacheNamespaceVersion(namespace), ...tags.map((t) => this.deps.keys.cacheTag(t))];
+    return versionKeys(this.deps, namespace, tags);
   }
 
   async read(namespace: string, key: string, tags: readonly string[], count: boolean): Promise<ReadResult> {
@@ -109,20 +110,9 @@ export class CacheBackend {
     });
   }
 
-  /**
-   * Takes the fill lease of `entryKey` (SET NX PX) and, in the same HTTP request, creates the
-   * version keys that are still missing, so the loader's value can be stamped with tokens captured
-   * BEFORE it ran. Degraded: every caller "wins" (fail-open: load without coordination).
-   */
-  async acquireLease(entryKey: string, token: string, leaseMs: number, ensure?: { namespace: string; tags: readonly string[] }): Promise<LeaseResult> {
-    const local = (degraded: CacheDegradedReason): LeaseResult => ({ won: true, backend: "memory", degraded });
-    return this.#guarded("cache.lease", local, async (redis) => {
-      const lease = redis.set(leaseKey(entryKey), token, { nx: true, px: leaseMs });
-      const versionKeys = ensure ? this.versionKeys(ensure.namespace, ensure.tags) : [];
-      const created = ensure ? runScript(redis, CACHE_WRITE, versionKeys, this.#writeArgs(versionKeys, [], { kind: "current" })) : undefined;
-      const [won, tokens] = await Promise.all([lease, created]);
-      return { won: won === "OK", ...(tokens ? { tokens: tokens.slice(1).map(asToken) } : {}), backend: "redis" } satisfies LeaseResult;
-    });
+  /** Takes the fill lease, creating the missing version keys (backend-lease.ts). */
+  acquireLease(entryKey: string, token: string, leaseMs: number, ensure?: { namespace: string; tags: readonly string[] }): Promise<LeaseResult> {
+    return acquireLease(this.deps, entryKey, token, leaseMs, ensure);
   }
 
   /** Writes the loader's value stamped with the captured tokens and releases the lease: one HTTP request. */
@@ -142,21 +132,14 @@ export class CacheBackend {
     });
   }
 
-  /** Gives a lease back without writing (loader failed, response not cacheable). */
-  async releaseLease(entryKey: string, token: string): Promise<BackendInfo> {
-    return this.#guarded<BackendInfo>("cache.release", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
-      await runScript(redis, COMPARE_AND_DELETE, [leaseKey(entryKey)], [token]);
-      return { backend: "redis" } satisfies BackendInfo;
-    });
+  /** Gives a lease back without writing (backend-lease.ts). */
+  releaseLease(entryKey: string, token: string): Promise<BackendInfo> {
+    return releaseLease(this.deps, entryKey, token);
   }
 
-  /** Whether `token` still holds the lease of `entryKey` (a revalidation request proving it was sent by us). */
-  async holdsLease(entryKey: string, token: string): Promise<boolean> {
-    const result = await this.#guarded("cache.lease-check", () => false, async (redis) => {
-      const holder = await redis.get<unknown>(leaseKey(entryKey));
-      return holder !== null && String(holder) === token;
-    });
-    return result;
+  /** Whether `token` still holds the lease of `entryKey` (backend-lease.ts). */
+  holdsLease(entryKey: string, token: string): Promise<boolean> {
+    return holdsLease(this.deps, entryKey, token);
   }
 
   async delete(entryKeys: readonly string[]): Promise<BackendInfo & { deleted: number }> {
@@ -192,24 +175,10 @@ export class CacheBackend {
   }
 
   #writeArgs(versionKeys: readonly string[], entries: readonly PendingEntry[], stamp: VersionStamp): ScriptArg[] {
-    if (stamp.kind === "captured" && !capturedStamp(stamp.tokens, versionKeys.length)) {
-      throw new TypeError(`cache write: ${stamp.tokens.length} captured tokens for ${versionKeys.length} version keys`);
-    }
-    const specs = versionKeys.map((_, i) => (stamp.kind === "captured" ? `=${stamp.tokens[i]}` : `+${newToken()}`));
-    return [versionKeys.length, this.deps.versionTtlSeconds, ...specs, ...entries.flatMap((e) => [e.head, e.px])];
+    return cacheWriteArgs(this.deps, versionKeys, entries, stamp);
   }
 
   #guarded<T>(name: string, local: (reason: CacheDegradedReason) => T, operation: (redis: CacheRedis, signal: AbortSignal) => Promise<NoInfer<T>>): Promise<T> {
     return guardedBackend(this.deps, name, local, operation);
   }
-
-}
-
-/** The fill lease of an entry: `{entry key}:lease` (an encoded key part never contains `:`, so no entry can collide). */
-export function leaseKey(entryKey: string): string {
-  return `${entryKey}:lease`;
-}
-
-export function asToken(value: unknown): string | undefined {
-  return value === null || value === undefined || value === false ? undefined : String(value);
 }

@@ -6,27 +6,37 @@
  * Only a ticket carrying a complete set of captured tokens writes to Redis: that stamp is what keeps a
  * value loaded before an invalidation from being written as valid after it. An empty ticket (degraded
  * lookup, lost lease) keeps the value in this instance's memory store only (`unshared: "no-ticket"`).
+ *
+ * Two halves: `createFillLease` (begin / acquire / release: all the gates run, over the lease functions
+ * of backend-lease.ts) and `createFill`, which adds `complete` and `holds` over the whole CacheBackend.
  */
-import type { Keys } from "../keys";
-import { capturedStamp, type BackendInfo, type CacheBackend, type PendingEntry } from "./backend";
+import type { CacheBackend } from "./backend";
+import { acquireLease, releaseLease, versionKeys } from "./backend-lease";
+import { capturedStamp, type BackendDeps, type BackendInfo, type PendingEntry } from "./backend-types";
 import type { EntryOutcome, CacheEnvelope } from "./envelope";
+import { lookupOrLease } from "./lookup-or-lease";
 import { newLeaseToken } from "./memory-store";
-import type { CacheFill, CacheLookup, FillBegin, LeaseOptions, WriteOptions } from "./types";
+import type { CacheFill, CacheFillLease, CacheLookup, FillBegin, LeaseOptions, WriteOptions } from "./types";
 
-/** What the namespaced cache lends its fill (closures of cache.ts). */
-export interface FillContext {
+/** What the namespaced cache lends its fill's lease half (closures of cache-state.ts). */
+export interface FillLeaseContext {
   namespace: string;
-  backend: CacheBackend;
-  keys: Keys;
+  deps: BackendDeps;
   defaultLeaseMs: number;
   note<R extends BackendInfo>(result: R): R;
   toLookup<T>(read: BackendInfo & { outcome: EntryOutcome; entry?: CacheEnvelope }, key?: string): CacheLookup<T>;
   leaseSettings(call: false | LeaseOptions | undefined): false | { ttlMs: number; waitMs: number };
+}
+
+/** …and what the whole fill needs on top: the backend's write paths and the entry encoder. */
+export interface FillContext extends FillLeaseContext {
+  backend: CacheBackend;
   pending(key: string, value: unknown, ttl: WriteOptions): PendingEntry;
 }
 
-export function createFill(ctx: FillContext): CacheFill {
-  const { namespace, backend, keys, note } = ctx;
+export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
+  const { namespace, deps, note } = ctx;
+  const { keys } = deps;
   const leaseMs = (lease: false | LeaseOptions | undefined) => {
     const settings = ctx.leaseSettings(lease);
     return settings === false ? ctx.defaultLeaseMs : settings.ttlMs;
@@ -35,18 +45,19 @@ export function createFill(ctx: FillContext): CacheFill {
 
   /** Takes the fill lease, creating the missing version keys; the ticket is "" unless Redis granted it. */
   async function acquire(key: string, tags: readonly string[], lease: LeaseOptions | undefined, leaseToken: string) {
-    const taken = note(await backend.acquireLease(keys.cache(namespace, key), leaseToken, leaseMs(lease), { namespace, tags }));
+    const taken = note(await acquireLease(deps, keys.cache(namespace, key), leaseToken, leaseMs(lease), { namespace, tags }));
     const ticket = taken.backend === "redis" && taken.won ? ticketOf(leaseToken, taken.tokens ?? []) : "";
     return { won: taken.won, ticket, backend: taken.backend, ...(taken.degraded ? { degraded: taken.degraded } : {}) };
   }
 
   return {
-    async begin<T>(key: string, options: Parameters<CacheFill["begin"]>[1] = {}): Promise<FillBegin<T>> {
+    async begin<T>(key: string, options: Parameters<CacheFillLease["begin"]>[1] = {}): Promise<FillBegin<T>> {
       const proof = options.proof ?? "";
       const leaseToken = newLeaseToken();
-      // Issued synchronously (backend → guard → EVALSHA): lib/gate batches this call with the rate limit's.
+      const tags = options.tags ?? [];
+      // Issued synchronously (guard → EVALSHA): lib/gate batches this call with the rate limit's.
       const found = note(
-        await backend.lookupOrLease(namespace, key, options.tags ?? [], {
+        await lookupOrLease(deps, namespace, key, versionKeys(deps, namespace, tags), {
           proof: proof.split(".")[0] ?? "",
           leaseToken,
           leaseMs: leaseMs(options.lease),
@@ -60,7 +71,7 @@ export function createFill(ctx: FillContext): CacheFill {
       if (found.outcome === "hit" && found.backend === "redis") {
         // The script saw a fresh hit, so it took no lease, but the entry could not be decoded: take the
         // lease now, so this request refills it (instead of everyone waiting for a fill nobody runs).
-        const { won, ticket } = await acquire(key, options.tags ?? [], options.lease, leaseToken);
+        const { won, ticket } = await acquire(key, tags, options.lease, leaseToken);
         return { ...lookup, proven: false, lease: { won, ticket } };
       }
       const ticket = found.backend === "redis" && found.leased ? ticketOf(leaseToken, found.tokens) : "";
@@ -69,6 +80,18 @@ export function createFill(ctx: FillContext): CacheFill {
     async acquire(key, fillOptions = {}) {
       return acquire(key, fillOptions.tags ?? [], fillOptions.lease, newLeaseToken());
     },
+    async release(key, ticket) {
+      const [leaseToken] = ticket.split(".");
+      if (leaseToken) note(await releaseLease(deps, keys.cache(namespace, key), leaseToken));
+    },
+  };
+}
+
+export function createFill(ctx: FillContext): CacheFill {
+  const { namespace, backend, note } = ctx;
+  const { keys } = ctx.deps;
+  return {
+    ...createFillLease(ctx),
     async complete(key, value, write) {
       const tags = write.tags ?? [];
       const [leaseToken, ...tokens] = write.ticket.split(".");
@@ -87,10 +110,6 @@ export function createFill(ctx: FillContext): CacheFill {
       }
       if (!leaseToken) return note(await backend.write(namespace, tags, [entry], stamp));
       return note(await backend.writeAndRelease(namespace, tags, [entry], stamp, { entryKey: entry.key, token: leaseToken }));
-    },
-    async release(key, ticket) {
-      const [leaseToken] = ticket.split(".");
-      if (leaseToken) note(await backend.releaseLease(keys.cache(namespace, key), leaseToken));
     },
     async holds(key, ticket) {
       const [leaseToken] = ticket.split(".");

@@ -5,6 +5,7 @@
  * never run it (the route stores), does not carry the store path (issue: edge bundle budget).
  */
 import type { AfterHook, GateContext } from "../gate";
+import type { Kit } from "../kit";
 import type { CacheContinueDecision } from "./gate";
 import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, type ResponseCacheTarget } from "./http-cache";
 
@@ -12,7 +13,7 @@ import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, type Respons
  * Only a ticket this request proved is used; a client-sent header is ignored. When the handler threw,
  * nothing is stored and the lease is given back so readers do not wait it out.
  */
-export function storeAfterHandler(ctx: GateContext, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null): AfterHook {
+export function storeAfterHandler(ctx: GateContext<Kit>, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null): AfterHook {
   return async (response, { error }) => {
     if (error !== undefined) {
       if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);

@@ -11,12 +11,13 @@
  * lease (if one was taken) is released through waitUntil, so other readers do not wait for a fill
  * that will never come; a fresh hit took no lease, so it has nothing to give back.
  */
-import { defineGate, type GateContext, type GateOutcome } from "../gate";
+import { defineGate, type Gate, type GateContext, type GateOutcome } from "../gate";
 import type { AfterHook } from "../gate";
+import type { GateKit } from "../kit";
 import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
 import { issueResponseLookup } from "./response-lookup";
 
-export interface CacheGateOptions {
+export interface CacheGateOptions<K extends GateKit = GateKit> {
   /**
    * Sends the background revalidation of a STALE hit. The default, `fetch`, goes back through the
    * platform (and this middleware, which recognises its own ticket) to the route handler.
@@ -27,19 +28,22 @@ export interface CacheGateOptions {
    * route's response (Hono `gates()`: `storeAfterHandler` from ./gate-store). Omitted (Next's
    * middleware.ts): no hook — the route's `withCachedResponse` stores the response instead.
    */
-  store?: CacheGateStore;
+  store?: CacheGateStore<K>;
 }
 
 /** A `continue` decision of the response cache lookup. */
 export type CacheContinueDecision = Extract<ResponseCacheDecision, { action: "continue" }>;
 
-/** Makes the hook that stores the handler's response (or gives the fill lease back when it threw). */
-export type CacheGateStore = (ctx: GateContext, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null) => AfterHook;
+/**
+ * Makes the hook that stores the handler's response (or gives the fill lease back when it threw).
+ * Storing writes the entry, so `storeAfterHandler` needs the whole Kit: a gate made with it is a `Gate<Kit>`.
+ */
+export type CacheGateStore<K extends GateKit = GateKit> = (ctx: GateContext<K>, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null) => AfterHook;
 
 /** Creates the gate; `cacheGate` is the default instance. */
-export function createCacheGate(options: CacheGateOptions = {}) {
+export function createCacheGate<K extends GateKit = GateKit>(options: CacheGateOptions<K> = {}): Gate<K> {
   const dispatch = options.dispatch ?? ((request: Request) => fetch(request));
-  return defineGate("cacheGate", async (ctx) => {
+  return defineGate<K>("cacheGate", async (ctx) => {
     const policy = routeCachePolicy(ctx.route, ctx.request.method);
     if (!policy) return { kind: "decided", outcome: stripTicket(ctx.request) };
     const target = await responseCacheTarget(ctx.request, ctx.route, policy);
@@ -64,7 +68,7 @@ export function createCacheGate(options: CacheGateOptions = {}) {
 /** The gate with default options (no `after` hook: the route stores), for middleware.ts GATES. */
 export const cacheGate = createCacheGate();
 
-function outcomeOf(ctx: GateContext, target: ResponseCacheTarget, decision: ResponseCacheDecision, store: CacheGateStore | undefined): GateOutcome {
+function outcomeOf<K extends GateKit>(ctx: GateContext<K>, target: ResponseCacheTarget, decision: ResponseCacheDecision, store: CacheGateStore<K> | undefined): GateOutcome {
   if (decision.action === "respond") return { action: "respond", response: decision.response };
   const responseHeaders = new Headers({ [CACHE_STATUS_HEADER]: decision.status });
   if (decision.degraded) responseHeaders.set(CACHE_DEGRADED_HEADER, decision.degraded);

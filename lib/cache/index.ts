@@ -27,7 +27,7 @@ export { encodeValue, decodeValue } from "./codec";
 export { resolveTtl, profileSeconds, type TtlOptions, type CacheProfile } from "./ttl";
 export { getCacheStats, type CacheStats } from "./stats";
 export { CACHE_READ, CACHE_WRITE } from "./scripts";
-export type { CacheFill, FillBegin, FillBeginOptions } from "./cache";
+export type { CacheFill, CacheFillLease, FillBegin, FillBeginOptions, GateCache } from "./cache";
 export type { RouteCachePolicy } from "./route-policy";
 export {
   CACHE_FILL_HEADER,

@@ -5,7 +5,8 @@
  * coordination, nothing to release), as `acquireLease` does.
  */
 import { runScript } from "../redis";
-import { asToken, leaseKey, type BackendDeps, type BackendInfo, type CacheDegradedReason } from "./backend";
+import { asToken, leaseKey } from "./backend-lease";
+import type { BackendDeps, BackendInfo, CacheDegradedReason } from "./backend-types";
 import { guardedBackend } from "./backend-guard";
 import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { CACHE_LOOKUP } from "./lookup-script";

@@ -8,7 +8,7 @@
  */
 import { deferIncrements } from "../gate/deferred-counts";
 import { signInternalRequest } from "../gate/internal-request";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { CACHE_FILL_HEADER, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
 import { replaySnapshot } from "./response-snapshot";
 import type { FillBegin } from "./types";
@@ -35,7 +35,7 @@ export interface IssuedResponseLookup {
  * resolves once Redis answered. A request carrying our own fill ticket (a revalidation) proves itself
  * by holding the lease, and goes to the route.
  */
-export async function issueResponseLookup(kit: Kit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
+export async function issueResponseLookup(kit: GateKit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   if (isHead(request)) {
     // A HEAD answer has no body to store (storability: GET only), so a HEAD only reads: holding the
@@ -56,12 +56,12 @@ export async function issueResponseLookup(kit: Kit, request: Request, target: Re
 }
 
 /** Issue and decide in one call (the Hono `cache()` middleware, and anything not batching). */
-export async function lookupResponse(kit: Kit, request: Request, target: ResponseCacheTarget, options: LookupResponseOptions): Promise<ResponseCacheDecision> {
+export async function lookupResponse(kit: GateKit, request: Request, target: ResponseCacheTarget, options: LookupResponseOptions): Promise<ResponseCacheDecision> {
   return (await issueResponseLookup(kit, request, target)).decide(options);
 }
 
 async function decideLookup(
-  kit: Kit,
+  kit: GateKit,
   request: Request,
   target: ResponseCacheTarget,
   found: FillBegin<unknown>,
@@ -103,7 +103,7 @@ async function decideLookup(
  * taken now unless the lookup already holds it — overwrites the entry. Visible in the log and in
  * `x-cache-degraded: corrupt-entry`, never a 500 until the entry expires.
  */
-async function malformed(kit: Kit, request: Request, target: ResponseCacheTarget, held: string): Promise<ResponseCacheDecision> {
+async function malformed(kit: GateKit, request: Request, target: ResponseCacheTarget, held: string): Promise<ResponseCacheDecision> {
   console.warn(`[edge-kit] cache entry for ${new URL(request.url).pathname} (${target.namespace}) is malformed; treated as a MISS and overwritten`);
   let ticket = held;
   if (ticket === "" && !isHead(request)) {
@@ -120,7 +120,7 @@ async function malformed(kit: Kit, request: Request, target: ResponseCacheTarget
  * after that takes it and this request fills the entry, instead of every waiter polling out the 3 s and
  * then loading unstored. Undefined when the wait ran out (the winner still loading).
  */
-async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<FillBegin<unknown> | undefined> {
+async function waitForFill(kit: GateKit, target: ResponseCacheTarget): Promise<FillBegin<unknown> | undefined> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const deadline = kit.clock.now() + 3000;
   for (const delay of [25, 50, 100, 150, 200, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250]) {
@@ -141,7 +141,7 @@ async function waitForFill(kit: Kit, target: ResponseCacheTarget): Promise<FillB
 const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"];
 
 /** Sends the revalidation with the lease the lookup took; the route stores the response and releases it. */
-async function revalidate(kit: Kit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
+async function revalidate(kit: GateKit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
   const headers = new Headers(request.headers);
   for (const name of CONDITIONAL_HEADERS) headers.delete(name);
   headers.set(CACHE_FILL_HEADER, ticket);

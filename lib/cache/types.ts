@@ -130,7 +130,15 @@ export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions
  * lease on a miss and the route handler, a separate invocation, stores the response. The ticket is
  * an opaque string (lease token + version tokens captured before loading) that travels between them.
  */
-export interface CacheFill {
+export interface CacheFill extends CacheFillLease {
+  /** Stores `value` stamped with the ticket's captured versions and releases the lease. */
+  complete(key: string, value: unknown, options: WriteOptions & { ticket: string }): Promise<CacheWriteResult>;
+  /** Whether the ticket's lease is still held (proves a request was sent by the lease holder). */
+  holds(key: string, ticket: string): Promise<boolean>;
+}
+
+/** The part of `CacheFill` the gates run: look up and lease, lease, give back. Nothing here writes an entry. */
+export interface CacheFillLease {
   /**
    * The read and, unless it is a fresh hit, the fill lease — in ONE command (CACHE_LOOKUP), so a
    * cached read that must fill costs one round trip (issue 10). A fresh hit takes no lease. With
@@ -140,12 +148,8 @@ export interface CacheFill {
   begin<T = unknown>(key: string, options?: FillBeginOptions): Promise<FillBegin<T>>;
   /** Takes the fill lease (creating missing version keys); `won: false` = someone else is loading. */
   acquire(key: string, options?: { tags?: readonly string[]; lease?: LeaseOptions }): Promise<BackendInfo & { won: boolean; ticket: string }>;
-  /** Stores `value` stamped with the ticket's captured versions and releases the lease. */
-  complete(key: string, value: unknown, options: WriteOptions & { ticket: string }): Promise<CacheWriteResult>;
   /** Releases the lease without storing. */
   release(key: string, ticket: string): Promise<void>;
-  /** Whether the ticket's lease is still held (proves a request was sent by the lease holder). */
-  holds(key: string, ticket: string): Promise<boolean>;
 }
 
 export interface FillBeginOptions {
@@ -165,8 +169,19 @@ export interface FillBegin<T> extends CacheLookup<T> {
   lease?: { won: boolean; ticket: string };
 }
 
-export interface Cache {
+/**
+ * The cache as the gates use it (a `GateKit`'s cache, gate-cache.ts): per namespace, the fill's lookup
+ * and lease. Next's middleware builds only this, so its edge bundle carries no write, getOrSet or
+ * invalidation code (README "Bundle budget"); a full `Cache` is one too, over the same state.
+ */
+export interface GateCache {
   readonly namespace: string;
+  readonly fill: CacheFillLease;
+  /** The same cache (shared memory store, stats, single-flight) under another namespace. */
+  withNamespace(namespace: string, defaults?: CacheOptions): GateCache;
+}
+
+export interface Cache extends GateCache {
   readonly fill: CacheFill;
   /** Full read result: status, value, backend, degraded. */
   lookup<T = unknown>(key: string, options?: ReadOptions): Promise<CacheLookup<T>>;

@@ -12,7 +12,7 @@
  * its next round trip, and loses them if it is reclaimed first (the rate-limit counters make the same
  * trade, lib/ratelimit/count-buffer.ts). Counters are observability, never a decision input.
  */
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { guard, kitGuardOptions } from "../resilience";
 
 /** Minimum time between two flushes of one isolate's buffer. */
@@ -24,11 +24,11 @@ interface IncrementBuffer {
   lastFlushAt: number;
 }
 
-const buffers = new WeakMap<Kit, IncrementBuffer>();
+const buffers = new WeakMap<GateKit, IncrementBuffer>();
 let lastWarnAt = 0;
 
 /** Adds `fields` to the Redis hash `hashKey` at the next flush (HINCRBY per field). */
-export function deferIncrements(kit: Kit, hashKey: string, fields: Readonly<Record<string, number>>): void {
+export function deferIncrements(kit: GateKit, hashKey: string, fields: Readonly<Record<string, number>>): void {
   if (!kit.redis) return;
   let buffer = buffers.get(kit);
   // The first flush is one interval after the first count, never on a cold isolate's first request.
@@ -39,7 +39,7 @@ export function deferIncrements(kit: Kit, hashKey: string, fields: Readonly<Reco
 }
 
 /** Adds `fields` to `feature`'s shared counters (`readCounts(kit, feature)`), at the next flush. */
-export function deferCounts(kit: Kit, feature: string, fields: Readonly<Record<string, number>>): void {
+export function deferCounts(kit: GateKit, feature: string, fields: Readonly<Record<string, number>>): void {
   deferIncrements(kit, kit.keys.counter(feature), fields);
 }
 
@@ -49,7 +49,7 @@ export function deferCounts(kit: Kit, feature: string, fields: Readonly<Record<s
  * when there was nothing to send. Never rejects: a failed flush is logged (at most every 10 s) and its
  * counts are lost, never the request.
  */
-export function flushDeferredCounts(kit: Kit, options: { force?: boolean } = {}): Promise<void> | undefined {
+export function flushDeferredCounts(kit: GateKit, options: { force?: boolean } = {}): Promise<void> | undefined {
   const buffer = buffers.get(kit);
   const redis = kit.redis;
   if (!buffer || !redis || buffer.pending.size === 0) return undefined;

@@ -13,14 +13,18 @@
  * "no await before the first call"; and every call the gates issue is a script or a write-class
  * command, because the client sends read-class commands (GET, MGET, HGETALL…) in a separate request.
  */
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { Identity } from "../http";
 import type { MatchedRoute } from "../policy";
 import type { RoutePolicy } from "../policy/route-policy";
 import type { RateLimitDecision } from "../ratelimit/types";
 
-export interface GateContext {
-  kit: Kit;
+/**
+ * `K`: the kit the gates run on. Gates need only a GateKit (Next's middleware builds nothing more); a
+ * gate whose `after` hook stores or settles through the whole Kit (Hono `gates()`) is a `Gate<Kit>`.
+ */
+export interface GateContext<K extends GateKit = GateKit> {
+  kit: K;
   request: Request;
   route: MatchedRoute<RoutePolicy>;
   identity: Identity;
@@ -75,14 +79,14 @@ export type PreparedGate =
  * `prepare`. A plain `async (ctx) => outcome` function is a gate too; `runGates` runs it in order,
  * only when every gate before it continued (its Redis calls then cost their own round trips).
  */
-export interface Gate {
-  (ctx: GateContext): Promise<GateOutcome>;
-  readonly prepare?: (ctx: GateContext) => Promise<PreparedGate>;
+export interface Gate<K extends GateKit = GateKit> {
+  (ctx: GateContext<K>): Promise<GateOutcome>;
+  readonly prepare?: (ctx: GateContext<K>) => Promise<PreparedGate>;
 }
 
 /** Builds a two-phase gate; see the module comment for the contract of `prepare` and `issue`. */
-export function defineGate(name: string, prepare: (ctx: GateContext) => Promise<PreparedGate>): Gate {
-  const gate = async (ctx: GateContext): Promise<GateOutcome> => {
+export function defineGate<K extends GateKit = GateKit>(name: string, prepare: (ctx: GateContext<K>) => Promise<PreparedGate>): Gate<K> {
+  const gate = async (ctx: GateContext<K>): Promise<GateOutcome> => {
     const prepared = await prepare(ctx);
     if (prepared.kind === "decided") {
       prepared.used?.();

@@ -17,7 +17,7 @@
  * random per isolate: an in-process dispatch (Hono) verifies, a cross-instance one is rate-limited
  * as before. The origin is not signed: the platform may present the same URL with another host.
  */
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { toHex } from "../hex";
 
 export const INTERNAL_REQUEST_HEADER = "x-edge-kit-internal";
@@ -25,10 +25,10 @@ export const INTERNAL_REQUEST_HEADER = "x-edge-kit-internal";
 export const INTERNAL_REQUEST_TTL_MS = 30_000;
 const VERSION = "v1";
 
-const keys = new WeakMap<Kit, Promise<CryptoKey>>();
+const keys = new WeakMap<GateKit, Promise<CryptoKey>>();
 const encoder = new TextEncoder();
 
-function keyOf(kit: Kit): Promise<CryptoKey> {
+function keyOf(kit: GateKit): Promise<CryptoKey> {
   let key = keys.get(kit);
   if (!key) {
     const token = kit.config.redis?.token;
@@ -51,7 +51,7 @@ function signedText(request: Request, expires: number): Uint8Array<ArrayBuffer> 
 }
 
 /** A copy of `request` carrying the kit's signature (`x-edge-kit-internal: v1.<expires ms>.<hex>`). */
-export async function signInternalRequest(kit: Kit, request: Request): Promise<Request> {
+export async function signInternalRequest(kit: GateKit, request: Request): Promise<Request> {
   const expires = kit.clock.now() + INTERNAL_REQUEST_TTL_MS;
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await keyOf(kit), signedText(request, expires)));
   const headers = new Headers(request.headers);
@@ -63,7 +63,7 @@ export async function signInternalRequest(kit: Kit, request: Request): Promise<R
  * True when `request` carries a signature of this deployment that has not expired and covers its
  * method, path, query and `x-edge-kit-*` headers. Costs nothing for a request without the header.
  */
-export async function isInternalRequest(kit: Kit, request: Request): Promise<boolean> {
+export async function isInternalRequest(kit: GateKit, request: Request): Promise<boolean> {
   const value = request.headers.get(INTERNAL_REQUEST_HEADER);
   if (value === null) return false;
   const match = /^v1\.(\d{13,16})\.([0-9a-f]{64})$/.exec(value);

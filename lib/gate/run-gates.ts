@@ -14,6 +14,7 @@
  * speculative writes exist for one round trip (see lib/idempotency/gate.ts and lib/cache/gate.ts for
  * why that is harmless), in exchange for 1 HTTP request instead of one per gate.
  */
+import type { GateKit } from "../kit";
 import { flushDeferredCounts } from "./deferred-counts";
 import type { AfterHook, Gate, GateContext, GateOutcome, GateVariables, IssuedGate, PreparedGate } from "./gate";
 
@@ -28,7 +29,7 @@ export interface GatesResult {
 }
 
 /** Runs `gates` for one request; see the module comment. */
-export async function runGates(gates: readonly Gate[], ctx: GateContext): Promise<GatesResult> {
+export async function runGates<K extends GateKit>(gates: readonly Gate<K>[], ctx: GateContext<K>): Promise<GatesResult> {
   const prepared = await Promise.all(gates.map((gate) => (gate.prepare ? gate.prepare(ctx) : Promise.resolve(inOrder(gate, ctx)))));
 
   // ---- one tick: every Redis call below is issued before the first await ----
@@ -77,7 +78,7 @@ export async function runGates(gates: readonly Gate[], ctx: GateContext): Promis
 }
 
 /** A plain function gate: runs at decide time, only if every gate before it continued. */
-function inOrder(gate: Gate, ctx: GateContext): PreparedGate {
+function inOrder<K extends GateKit>(gate: Gate<K>, ctx: GateContext<K>): PreparedGate {
   return { kind: "issue", issue: () => Promise.resolve({ decide: () => gate(ctx) }) };
 }
 

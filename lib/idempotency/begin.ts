@@ -5,7 +5,7 @@
  */
 import { KitError } from "../errors";
 import { parseIdempotencyKey, IDEMPOTENCY_KEY_HEADER, type Identity } from "../http";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { MAX_KEY_PART_BYTES } from "../keys";
 import type { DegradedReason } from "../resilience";
 import { sha256Base64Url, requestFingerprint } from "./fingerprint";
@@ -24,7 +24,7 @@ import type { ClaimOptions, IdempotencyStore } from "./store";
 import { restoreResponse } from "./stored-response";
 
 export interface BeginInput {
-  kit: Kit;
+  kit: GateKit;
   request: Request;
   /**
    * kit.config.ts route name and params (the fingerprint's "route") and the path relative to the API

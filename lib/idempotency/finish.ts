@@ -9,7 +9,7 @@
  * inherent to any store outside the handler's own transaction; it is reported, never silent.
  */
 import { deferCounts, flushDeferredCounts } from "../gate";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { DegradedReason } from "../resilience";
 import type { ActiveClaim } from "./begin";
 import { shouldStore, type ResolvedIdempotencyPolicy } from "./policy";
@@ -28,7 +28,7 @@ export interface FinishResult {
 }
 
 /** Settles `claim` with the handler's response. */
-export async function finishWithResponse(kit: Kit, claim: ActiveClaim, policy: FinishPolicy, response: Response): Promise<FinishResult> {
+export async function finishWithResponse(kit: GateKit, claim: ActiveClaim, policy: FinishPolicy, response: Response): Promise<FinishResult> {
   const store = kit.idempotency;
   if (!store) return { response, outcome: "settle-failed" };
   if (!shouldStore(response.status, policy)) {
@@ -41,7 +41,7 @@ export async function finishWithResponse(kit: Kit, claim: ActiveClaim, policy: F
 }
 
 /** Releases `claim` after the handler threw: there is no response to replay, a retry runs again. */
-export async function finishWithError(kit: Kit, claim: ActiveClaim): Promise<FinishOutcome> {
+export async function finishWithError(kit: GateKit, claim: ActiveClaim): Promise<FinishOutcome> {
   const store = kit.idempotency;
   if (!store) return "settle-failed";
   const released = await withDueCounts(kit, store.release(claim.recordKey, claim.token));
@@ -52,14 +52,14 @@ export async function finishWithError(kit: Kit, claim: ActiveClaim): Promise<Fin
  * Issue 10: counters buffered in this isolate ride the settle's HTTP request (issued in the same tick
  * as `settle`, which was just sent), instead of one request of their own per response.
  */
-async function withDueCounts<T>(kit: Kit, settle: Promise<T>): Promise<T> {
+async function withDueCounts<T>(kit: GateKit, settle: Promise<T>): Promise<T> {
   const counts = flushDeferredCounts(kit);
   const [result] = await Promise.all([settle, counts]);
   return result;
 }
 
 function settled(
-  kit: Kit,
+  kit: GateKit,
   claim: ActiveClaim,
   response: Response | null,
   result: { applied: boolean; degraded?: DegradedReason },

@@ -5,13 +5,13 @@
  * gates never run it (the route settles), does not carry the settle path (edge bundle budget).
  */
 import type { AfterHook } from "../gate";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { ActiveClaim } from "./begin";
 import { finishWithError, finishWithResponse } from "./finish";
 import type { ResolvedIdempotencyPolicy } from "./policy";
 
 /** Stores the handler's response under the claim, or releases the claim when the handler threw. */
-export function settleAfterHandler(kit: Kit, claim: ActiveClaim, policy: ResolvedIdempotencyPolicy): AfterHook {
+export function settleAfterHandler(kit: GateKit, claim: ActiveClaim, policy: ResolvedIdempotencyPolicy): AfterHook {
   return async (response, { error }) => {
     if (error !== undefined) {
       await finishWithError(kit, claim);

@@ -23,7 +23,7 @@
  * never here, since on Next this gate runs in middleware, which is done before the route starts.
  */
 import { defineGate, deferCounts, flushDeferredCounts, type AfterHook, type Gate, type GateContext, type GateOutcome, type PreparedGate } from "../gate";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { ActiveClaim, BeginResult } from "./begin";
 import { prepareIdempotentRequest } from "./begin";
 import { encodeForwardedState, FORWARDED_CLAIM_HEADER, type ForwardedState } from "./forwarded-claim";
@@ -31,7 +31,7 @@ import { resolveIdempotencyPolicy, type ResolvedIdempotencyPolicy } from "./poli
 import { IDEMPOTENCY_DEGRADED_HEADER } from "./problems";
 
 /** Makes the hook that settles the claim once the handler answered (or threw). */
-export type IdempotencyGateSettle = (kit: Kit, claim: ActiveClaim, policy: ResolvedIdempotencyPolicy) => AfterHook;
+export type IdempotencyGateSettle = (kit: GateKit, claim: ActiveClaim, policy: ResolvedIdempotencyPolicy) => AfterHook;
 
 export interface IdempotencyGateOptions {
   /**

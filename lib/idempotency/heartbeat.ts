@@ -14,7 +14,7 @@
  */
 import { KitError } from "../errors";
 import { deferCounts } from "../gate";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { ActiveClaim } from "./begin";
 import { decodeForwardedState, FORWARDED_CLAIM_HEADER } from "./forwarded-claim";
 
@@ -39,7 +39,7 @@ export interface HeartbeatOptions {
 }
 
 /** Renews `claim` every `leaseMs / 3` until `stop()`. A claim without `leaseMs` (or no store) is not renewed. */
-export function startClaimHeartbeat(kit: Kit, claim: ActiveClaim, options: HeartbeatOptions = {}): ClaimHeartbeat {
+export function startClaimHeartbeat(kit: GateKit, claim: ActiveClaim, options: HeartbeatOptions = {}): ClaimHeartbeat {
   const controller = new AbortController();
   const store = kit.idempotency;
   const leaseMs = claim.leaseMs;
@@ -97,7 +97,7 @@ export function startClaimHeartbeat(kit: Kit, claim: ActiveClaim, options: Heart
  * The heartbeat of the claim the idempotency gate forwarded in `requestHeaders` (the Hono `gates()`
  * middleware; Next's route wrapper reads the same header), or undefined when the gate claimed nothing.
  */
-export function startForwardedClaimHeartbeat(kit: Kit, requestHeaders: Headers, options: HeartbeatOptions = {}): ClaimHeartbeat | undefined {
+export function startForwardedClaimHeartbeat(kit: GateKit, requestHeaders: Headers, options: HeartbeatOptions = {}): ClaimHeartbeat | undefined {
   const state = decodeForwardedState(requestHeaders.get(FORWARDED_CLAIM_HEADER));
   if (state?.kind !== "claim") return undefined;
   return startClaimHeartbeat(kit, { recordKey: state.claim.k, token: state.claim.t, leaseMs: state.claim.leaseMs }, options);

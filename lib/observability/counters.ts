@@ -5,7 +5,7 @@
  * on serverless reset and interleave). Writes are fire-and-forget through waitUntil, off the request's
  * critical path; a failed write is logged once per burst, never thrown.
  */
-import type { Kit } from "../kit";
+import type { GateKit, Kit } from "../kit";
 import { guard, kitGuardOptions } from "../resilience";
 
 export type CounterFields = Readonly<Record<string, number>>;
@@ -16,7 +16,7 @@ let lastWarnAt = 0;
  * HINCRBY each field of `feature`'s counter hash (auto-pipelined: one HTTP request for all fields).
  * Returns the promise so callers can hand it to waitUntil; it never rejects.
  */
-export function recordCounts(kit: Kit, feature: string, fields: CounterFields): Promise<void> {
+export function recordCounts(kit: GateKit, feature: string, fields: CounterFields): Promise<void> {
   const redis = kit.redis;
   const entries = Object.entries(fields).filter(([, by]) => by !== 0);
   if (!redis || entries.length === 0) return Promise.resolve();
@@ -35,7 +35,7 @@ export function recordCounts(kit: Kit, feature: string, fields: CounterFields): 
   );
 }
 
-function warnLost(kit: Kit, feature: string, cause: unknown): void {
+function warnLost(kit: GateKit, feature: string, cause: unknown): void {
   const now = kit.clock.now();
   if (now - lastWarnAt > 10_000) {
     lastWarnAt = now;

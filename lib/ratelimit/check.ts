@@ -11,7 +11,7 @@
  */
 import { KitError } from "../errors";
 import type { Identity } from "../http";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { guard } from "../resilience";
 import { denyCandidates, denyHash } from "./deny-list";
 import { limiterRegistry, type LimiterRegistry } from "./limiters";
@@ -44,13 +44,13 @@ export type PreparedRateLimit =
  * Decides whether the request may go on. Never throws for Redis trouble (each policy's fail policy
  * answers instead); a Redis *command* error (a bug) or an invalid key part propagates.
  */
-export async function checkRateLimit(kit: Kit, input: CheckRateLimitInput): Promise<RateLimitDecision> {
+export async function checkRateLimit(kit: GateKit, input: CheckRateLimitInput): Promise<RateLimitDecision> {
   const prepared = await prepareRateLimit(kit, input);
   return prepared.decided ?? prepared.run();
 }
 
 /** The first phase of {@link checkRateLimit}: no Redis call is made here. */
-export async function prepareRateLimit(kit: Kit, input: CheckRateLimitInput): Promise<PreparedRateLimit> {
+export async function prepareRateLimit(kit: GateKit, input: CheckRateLimitInput): Promise<PreparedRateLimit> {
   const registry = limiterRegistry(kit, input.rateLimit.settings);
   const { policies } = input.rateLimit;
   const subjects = await Promise.all(policies.map((p) => hashSubjects(p, input.identity, input.routeName)));

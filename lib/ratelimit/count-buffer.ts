@@ -6,7 +6,7 @@
  * exactly the traffic the ephemeral cache exists to keep off Redis (an abusive flood). The cost is
  * that an isolate that dies between flushes loses up to `flushMs` of counts.
  */
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { recordCounts } from "../observability";
 
 export interface CountBuffer {
@@ -15,7 +15,7 @@ export interface CountBuffer {
   flushIfDue(force?: boolean): Promise<void> | undefined;
 }
 
-export function createCountBuffer(kit: Kit, feature: string, flushMs: number): CountBuffer {
+export function createCountBuffer(kit: GateKit, feature: string, flushMs: number): CountBuffer {
   let pending: Record<string, number> = {};
   // The first flush is one interval after creation, not on the first request: a cold isolate's first
   // (cached or deny-listed) refusal must cost no request either.

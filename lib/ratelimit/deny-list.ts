@@ -10,7 +10,7 @@
  *   module-global cache shared across prefixes — reference §1.2 and pitfall 2), this costs nothing
  *   per request and is scoped to one kit.
  */
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import { normaliseIp, type Identity } from "../http";
 import { runScript } from "../redis";
 import { guard } from "../resilience";
@@ -69,28 +69,28 @@ export function denyHash(dimension: SubjectDimension, value: string): Promise<st
 }
 
 /** Adds an identity ("ip:…" / "user:…") to the shared deny list; instances see it within their refresh interval. */
-export async function addToDenyList(kit: Kit, entry: string): Promise<void> {
+export async function addToDenyList(kit: GateKit, entry: string): Promise<void> {
   const { dimension, value } = parseDenyEntry(entry);
   await requireRedis(kit).sadd(denyListKey(kit), await denyHash(dimension, value));
 }
 
 /** Removes an identity from the shared deny list. */
-export async function removeFromDenyList(kit: Kit, entry: string): Promise<void> {
+export async function removeFromDenyList(kit: GateKit, entry: string): Promise<void> {
   const { dimension, value } = parseDenyEntry(entry);
   await requireRedis(kit).srem(denyListKey(kit), await denyHash(dimension, value));
 }
 
-function requireRedis(kit: Kit) {
+function requireRedis(kit: GateKit) {
   if (!kit.redis) throw new RangeError("the shared deny list needs Redis (the kit is in memory mode)");
   return kit.redis;
 }
 
 // "_deny" cannot be a policy name (names are [a-z][a-z0-9-]*), so this never meets a limiter's keys.
-function denyListKey(kit: Kit): string {
+function denyListKey(kit: GateKit): string {
   return kit.keys.rateLimit("_deny", "entries");
 }
 
-export function createDenyList(kit: Kit, config: DenyListConfig | false): DenyList {
+export function createDenyList(kit: GateKit, config: DenyListConfig | false): DenyList {
   const statics = new Set((config ? config.entries : []).map((e) => {
     const { dimension, value } = parseDenyEntry(e);
     return `${dimension}:${value}`;

@@ -8,7 +8,7 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import { toMs, type Duration } from "../duration";
-import type { Kit } from "../kit";
+import type { GateKit } from "../kit";
 import type { RateLimitRedis } from "../redis";
 import { BoundedCache } from "./bounded-cache";
 import { createCountBuffer, type CountBuffer } from "./count-buffer";
@@ -25,7 +25,7 @@ export interface PolicyLimiter {
 }
 
 export interface LimiterRegistry {
-  readonly kit: Kit;
+  readonly kit: GateKit;
   readonly settings: RateLimitSettings;
   readonly redis: RateLimitRedis | null;
   /** Denials (and penalties) of this isolate: `{prefix}:{id}` → blocked-until epoch ms. */
@@ -36,10 +36,10 @@ export interface LimiterRegistry {
   limiter(policy: ResolvedRateLimitPolicy, dimension: SubjectDimension): PolicyLimiter;
 }
 
-const registries = new WeakMap<Kit, WeakMap<RateLimitSettings, LimiterRegistry>>();
+const registries = new WeakMap<GateKit, WeakMap<RateLimitSettings, LimiterRegistry>>();
 
 /** The registry of `kit` for `settings`, created on first use (no I/O at construction). */
-export function limiterRegistry(kit: Kit, settings: RateLimitSettings): LimiterRegistry {
+export function limiterRegistry(kit: GateKit, settings: RateLimitSettings): LimiterRegistry {
   let bySettings = registries.get(kit);
   if (!bySettings) registries.set(kit, (bySettings = new WeakMap()));
   let registry = bySettings.get(settings);
@@ -47,7 +47,7 @@ export function limiterRegistry(kit: Kit, settings: RateLimitSettings): LimiterR
   return registry;
 }
 
-function createRegistry(kit: Kit, settings: RateLimitSettings): LimiterRegistry {
+function createRegistry(kit: GateKit, settings: RateLimitSettings): LimiterRegistry {
   const redis: RateLimitRedis | null = kit.redis;
   const cache = new BoundedCache(settings.ephemeralCacheSize);
   const built = new WeakMap<ResolvedRateLimitPolicy, Map<SubjectDimension, PolicyLimiter>>();
