@@ -53,7 +53,8 @@ export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
   return {
     async begin<T>(key: string, options: Parameters<CacheFillLease["begin"]>[1] = {}): Promise<FillBegin<T>> {
       const proof = options.proof ?? "";
-      const leaseToken = newLeaseToken();
+      const readOnly = options.lease === false;
+      const leaseToken = readOnly ? "" : newLeaseToken(); // "": the script takes no lease
       const tags = options.tags ?? [];
       // Issued synchronously (guard → EVALSHA): lib/gate batches this call with the rate limit's.
       const found = note(
@@ -67,11 +68,11 @@ export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
         return { status: "miss", value: undefined, backend: found.backend, proven: true, lease: { won: true, ticket: proof } };
       }
       const lookup = ctx.toLookup<T>({ ...found, outcome: found.outcome }, key);
-      if (lookup.status === "hit") return { ...lookup, proven: false };
+      if (lookup.status === "hit" || readOnly) return { ...lookup, proven: false };
       if (found.outcome === "hit" && found.backend === "redis") {
         // The script saw a fresh hit, so it took no lease, but the entry could not be decoded: take the
         // lease now, so this request refills it (instead of everyone waiting for a fill nobody runs).
-        const { won, ticket } = await acquire(key, tags, options.lease, leaseToken);
+        const { won, ticket } = await acquire(key, tags, options.lease || undefined, leaseToken);
         return { ...lookup, proven: false, lease: { won, ticket } };
       }
       const ticket = found.backend === "redis" && found.leased ? ticketOf(leaseToken, found.tokens) : "";

@@ -41,8 +41,7 @@ export async function issueResponseLookup(kit: GateKit, request: Request, target
     // A HEAD answer has no body to store (storability: GET only), so a HEAD only reads: holding the
     // fill lease it would make concurrent GETs of the URL wait for a fill that never comes. A STALE
     // hit is served without revalidating (the next GET does that); counted by `decide`, not here.
-    const read = await cache.lookup(target.key, { tags: target.tags, count: false });
-    const found: FillBegin<unknown> = { ...read, proven: false };
+    const found = await cache.fill.begin(target.key, { tags: target.tags, lease: false });
     return { decide: (options) => decideLookup(kit, request, target, found, options), discard: async () => undefined };
   }
   const found = await cache.fill.begin(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });

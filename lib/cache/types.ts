@@ -154,7 +154,8 @@ export interface CacheFillLease {
 
 export interface FillBeginOptions {
   tags?: readonly string[];
-  lease?: LeaseOptions;
+  /** `false`: only read, never take the lease (a HEAD: nothing to store); the result has no `lease`. */
+  lease?: LeaseOptions | false;
   /** A ticket the caller says it holds; checked before anything else. */
   proof?: string | null;
 }
