@@ -39,11 +39,13 @@ export async function middleware(req: NextRequest, event: NextFetchEvent): Promi
     return NextResponse.next({ request: { headers: stripped } });
   }
 
-  // The gates need only the lookup-and-lease side of the cache: the bundle leaves the rest out (lib/kit.ts).
-  const kit = getGateKit();
-  const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
   let result: Awaited<ReturnType<typeof runGates>>;
   try {
+    // Inside the boundary too: a config that fails validation at run time (`next build` skipped it with
+    // EDGE_KIT_SKIP_CONFIG_VALIDATION) is a 500 problem naming nothing, its variables logged.
+    // The gates need only the lookup-and-lease side of the cache: the bundle leaves the rest out (lib/kit.ts).
+    const kit = getGateKit();
+    const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
     result = await runGates(GATES, { kit, request: req, route, identity, waitUntil: (p) => event.waitUntil(p) });
   } catch (err) {
     // The boundary: a fail-closed gate with Redis down is a 503 + Retry-After, an unkeyable id a 400,

@@ -8,7 +8,7 @@
  * live in this process only (a stand-in for a database, not a shared store).
  */
 import { z } from "zod";
-import { problemResponse, PROBLEM_TYPES } from "../../lib/http";
+import { problemResponse, PROBLEM_TYPES, readJsonBody } from "../../lib/http";
 import type { Kit } from "../../lib/kit";
 import { itemTag } from "./item-tag";
 
@@ -26,6 +26,8 @@ export const ITEMS_STORE_LATENCY_MS = 150;
 
 const itemIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._~-]+$/, "use letters, digits and . _ ~ -");
 const itemInputSchema = z.object({ name: z.string().trim().min(1).max(200) });
+/** `{ name }` with a 200-character name needs well under 1 KiB; the cap holds while reading (lib/http readJsonBody). */
+const MAX_BODY_BYTES = 16 * 1024;
 
 const written = new Map<string, Item>();
 let loads = 0;
@@ -65,13 +67,10 @@ export async function putItemResponse(kit: Kit, id: string, request: Request): P
   const instance = new URL(request.url).pathname;
   const invalid = badId(id, instance);
   if (invalid) return invalid;
-  let json: unknown;
-  try {
-    json = JSON.parse(await request.text());
-  } catch {
-    return problemResponse({ type: PROBLEM_TYPES.badRequest, title: "Invalid JSON body", status: 400, detail: 'Send a JSON object such as {"name":"Blue mug"}.', instance });
-  }
-  const parsed = itemInputSchema.safeParse(json);
+  // Never `request.text()`: it buffers whatever the client sends; this reads at most the cap (413 past it).
+  const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES, example: '{"name":"Blue mug"}' });
+  if (!body.ok) return body.response;
+  const parsed = itemInputSchema.safeParse(body.value);
   if (!parsed.success) {
     return problemResponse({
       type: PROBLEM_TYPES.badRequest,

@@ -3,8 +3,11 @@
  * plus per-minute buckets (`kit:counter-minute:{name}:{epochMinute}`) that expire on their own
  * after DEFAULT_TTLS.counter.minuteBucketSeconds (2 h), so a "last hour" chart never needs cleanup.
  *
- * Names share the `counter` family with lib/observability's per-feature hashes (`lock`, `dedupe`,
- * `ratelimit`…): use dotted names (`permits.accepted`) so the two never meet on one key.
+ * Names share the `counter` and `counter-minute` families with the kit's own counter hashes: the
+ * per-feature ones (`lock`, `dedupe`, `ratelimit`…, single words) and the queues' (`queue.{name}`).
+ * A name here must therefore be dotted and not start with `queue.` (e.g. `permits.accepted`); a
+ * name that met one of those hashes would fail every increment with WRONGTYPE and break the
+ * metrics that read the hash.
  */
 import type { Kit } from "../kit";
 import { DEFAULT_TTLS } from "../keys";
@@ -36,6 +39,18 @@ export interface Counters {
   readMinutes(name: string, minutes?: number): Promise<MinuteCount[]>;
 }
 
+/** Dotted (the kit's own feature hashes are single words), never `queue.…` (the queues' hashes). */
+const COUNTER_NAME = /^(?!queue\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$/;
+
+function checkName(name: string): void {
+  if (typeof name !== "string" || name.length > 200 || !COUNTER_NAME.test(name)) {
+    throw new RangeError(
+      'counter names are dotted segments of A-Z a-z 0-9 _ - (e.g. "permits.accepted"), not starting with "queue.": ' +
+        "single words and queue.* are the kit's own counter hashes",
+    );
+  }
+}
+
 export function createCounters(kit: Kit, options: { emit?: EmitResilienceEvent } = {}): Counters {
   const common = (name: string): GuardCommonOptions => kitGuardOptions(kit, name, options.emit);
   const redisOrThrow = (): CounterRedis => {
@@ -45,6 +60,7 @@ export function createCounters(kit: Kit, options: { emit?: EmitResilienceEvent }
 
   return Object.freeze({
     async increment(name: string, by = 1): Promise<IncrementResult> {
+      checkName(name);
       if (!Number.isSafeInteger(by)) throw new RangeError(`counter increment must be a safe integer, got ${by}`);
       const total = kit.keys.counter(name);
       const bucket = kit.keys.counterMinute(name, Math.floor(kit.clock.now() / MINUTE_MS));
@@ -58,12 +74,14 @@ export function createCounters(kit: Kit, options: { emit?: EmitResilienceEvent }
       return degraded ? { total: null, degraded } : { total: value as number };
     },
     async read(name: string) {
+      checkName(name);
       const redis = redisOrThrow();
       const key = kit.keys.counter(name);
       const { value } = await guard(() => redis.get<number>(key), { ...common("counter.read"), failPolicy: "closed" });
       return Number(value ?? 0);
     },
     async readMinutes(name: string, minutes = 60) {
+      checkName(name);
       if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINUTES) {
         throw new RangeError(`minutes must be 1-${MAX_MINUTES} (buckets expire after ${MAX_MINUTES} min)`);
       }

@@ -59,14 +59,28 @@ export function normaliseIp(raw: string | null): string | null {
   if (!raw) return null;
   let ip = raw.trim();
   ip = BRACKETED.exec(ip)?.[1] ?? IPV4_WITH_PORT.exec(ip)?.[1] ?? ip;
-  if (ip.toLowerCase().startsWith("::ffff:") && IPV4.test(ip.slice(7))) ip = ip.slice(7);
   const v4 = IPV4.exec(ip);
   if (v4) return v4.slice(1).every((o) => Number(o) <= 255) ? v4.slice(1).map(Number).join(".") : null;
   const groups = expandIpv6(ip);
-  return groups ? `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64` : null;
+  if (!groups) return null;
+  // IPv4-mapped (::ffff:0:0/96, RFC 4291 §2.5.5.2) in any spelling — "::ffff:203.0.113.7",
+  // "::ffff:cb00:7107", "0:0:0:0:0:ffff:203.0.113.7" — is the IPv4 client, never the /64 that every
+  // mapped address shares (which would put all IPv4 clients in one bucket).
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
 }
 
-function expandIpv6(ip: string): number[] | null {
+function expandIpv6(raw: string): number[] | null {
+  // A trailing dotted IPv4 (RFC 4291 §2.2 form 3) stands for the last two groups.
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(raw);
+  let ip = raw;
+  if (dotted) {
+    const octets = dotted[2]!.split(".").map(Number);
+    if (octets.some((o) => o > 255)) return null;
+    ip = `${dotted[1]}${((octets[0]! << 8) | octets[1]!).toString(16)}:${((octets[2]! << 8) | octets[3]!).toString(16)}`;
+  }
   if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.split("::").length > 2) return null;
   const [head, tail] = ip.includes("::") ? ip.split("::") : [ip, undefined];
   const parse = (s: string | undefined) => (s ? s.split(":") : []);

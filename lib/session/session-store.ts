@@ -43,7 +43,7 @@ export interface Session<T> {
 export interface SessionStore<T> {
   readonly kind: string;
   readonly ttlMs: number;
-  /** Stores a new session with a fresh random id. Throws a ZodError when `data` does not fit the schema. */
+  /** Stores a new session with a fresh random id. Throws a ZodError when `data` does not fit the schema, a TypeError when it would not read back from JSON. */
   create(data: T): Promise<Session<T>>;
   /** The session, or `null` when unknown or expired. `{ touch: true }` also slides its expiry (same round trip). */
   read(id: string, options?: { touch?: boolean }): Promise<Session<T> | null>;
@@ -88,11 +88,31 @@ export function defineSessionStore<S extends z.ZodType>(kit: Kit, options: Sessi
     return { id, data: parsed.data, createdAt: Number(envelope.createdAt), expiresAt: kit.clock.now() + Math.max(pttl, 0) };
   };
 
+  /**
+   * `data` validated for storage. The record is JSON and `read()` re-validates what comes back, so
+   * data the schema accepts only before serialisation (a `z.date()`, a Map, a transform whose output
+   * is not valid input) is refused here — otherwise it would be written, and every read of the session
+   * would fail as E_SESSION_CORRUPT until its TTL.
+   */
+  const storable = (data: T, name: string): T => {
+    const valid = schema.parse(data) as T;
+    let json: unknown;
+    try {
+      json = JSON.parse(JSON.stringify(valid)) as unknown;
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined || !schema.safeParse(json).success) {
+      throw new TypeError(`${name}: ${kind} session data does not survive JSON (Date, Map, BigInt or a transform in the schema?); use a schema of plain JSON values`);
+    }
+    return valid;
+  };
+
   return Object.freeze({
     kind,
     ttlMs,
     async create(data: T) {
-      const valid = schema.parse(data) as T;
+      const valid = storable(data, "session.create");
       const id = crypto.randomUUID();
       const createdAt = kit.clock.now();
       const envelope: Envelope = { v: 1, data: valid, createdAt };
@@ -113,7 +133,7 @@ export function defineSessionStore<S extends z.ZodType>(kit: Kit, options: Sessi
     },
     async update(id: string, data: T) {
       if (!SESSION_ID.test(id)) return false;
-      const envelopeData = schema.parse(data);
+      const envelopeData = storable(data, "session.update");
       const key = kit.keys.session(kind, id);
       const current = await run("session.update", (r) => r.get<Envelope>(key));
       if (current === null) return false;

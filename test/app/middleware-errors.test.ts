@@ -47,4 +47,16 @@ describe("middleware.ts error boundary", () => {
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     expect(await res.text()).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  it("a configuration that fails validation at run time (build validation skipped) answers 500 problem+json, never echoing values", async () => {
+    const target = upstashTarget();
+    const res = await callWith(
+      { UPSTASH_REDIS_REST_URL: target.url, UPSTASH_REDIS_REST_TOKEN: target.token, RATE_LIMIT_FAIL_POLICY: "sometimes-secret-value" },
+      "/api/items/1",
+    );
+    expect(res.status).toBe(500);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const text = await res.text();
+    expect(text).not.toMatch(/sometimes-secret-value|at .*\.ts:\d+/);
+  });
 });

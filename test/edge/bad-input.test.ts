@@ -74,6 +74,43 @@ describe("an oversized body without Content-Length (chunked)", () => {
   });
 });
 
+describe("PUT /items/:id with an oversized body", () => {
+  it("413 problem+json after reading just past the cap, the rest never pulled (not buffered whole by request.text())", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new Uint8Array(16 * 1024).fill(0x20);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 8 * 1024 * 1024) return controller.close(); // 8 MiB if read to the end
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request("http://localhost/api/edge/items/big-body", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "x-forwarded-for": "10.91.0.3" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const problem = await expectProblem(await app().request(request), 413);
+    expect(problem.title).toMatch(/too large/);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThanOrEqual(64 * 1024 + 3 * chunk.byteLength);
+  });
+
+  it("a declared Content-Length over the cap is a 413 too", async () => {
+    const res = await app().request("/api/edge/items/big-body", {
+      method: "PUT",
+      headers: { "content-type": "application/json", "content-length": String(10 * 1024 * 1024), "x-forwarded-for": "10.91.0.4" },
+      body: JSON.stringify({ name: "x" }),
+    });
+    await expectProblem(res, 413);
+  });
+});
+
 describe("queue consumer with Redis down", () => {
   it("answers 503 + Retry-After problem+json instead of throwing", async () => {
     const secret = `cron-${randomBytes(12).toString("hex")}`;

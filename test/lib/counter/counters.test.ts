@@ -38,12 +38,23 @@ describe("counters", () => {
     const ttl = await raw.ttl(kit.keys.counterMinute("permits.accepted", Math.floor(now / 60_000)));
     expect(ttl).toBeGreaterThan(DEFAULT_TTLS.counter.minuteBucketSeconds - 60);
     expect(await raw.ttl(kit.keys.counter("permits.accepted"))).toBe(-1);
-    await expect(counters.readMinutes("x", 121)).rejects.toThrow(RangeError);
+    await expect(counters.readMinutes("permits.accepted", 121)).rejects.toThrow(/minutes must be/);
   });
 
   it("never fails a request on increment: Redis down → { total: null, degraded }", async () => {
     msw.use(http.post(`${target.url}/*`, () => HttpResponse.error()));
     expect(await counters.increment("permits.accepted")).toEqual({ total: null, degraded: "redis-error" });
     await expect(counters.read("permits.accepted")).rejects.toMatchObject({ code: "E_REDIS_UNAVAILABLE" });
+  });
+
+  it("refuses names that would meet the kit's own counter hashes (queue.*, single-word features) instead of failing with WRONGTYPE", async () => {
+    await kit.redis!.hincrby(kit.keys.counter("queue.default"), "enqueued", 1); // what a queue named "default" writes
+    for (const name of ["queue.default", "lock", "ratelimit", "", "a..b", "permits.*"]) {
+      await expect(counters.increment(name)).rejects.toThrow(RangeError);
+      await expect(counters.read(name)).rejects.toThrow(RangeError);
+      await expect(counters.readMinutes(name)).rejects.toThrow(RangeError);
+    }
+    expect(await raw.hgetall(kit.keys.counter("queue.default"))).toEqual({ enqueued: 1 }); // untouched
+    expect(await counters.increment("queues.default.enqueued")).toEqual({ total: 1 });
   });
 });

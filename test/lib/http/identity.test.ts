@@ -47,6 +47,15 @@ describe("client identity", () => {
     expect(normaliseIp("2001:DB8:0:1::5")).toBe(normaliseIp("2001:db8:0:1::6"));
   });
 
+  it("reads an IPv4-mapped address in any spelling as the IPv4 client, not the one /64 every mapped address shares", () => {
+    for (const mapped of ["::ffff:cb00:7107", "::FFFF:CB00:7107", "0:0:0:0:0:ffff:203.0.113.7", "0:0:0:0:0:ffff:cb00:7107", "[::ffff:cb00:7107]:443"]) {
+      expect(normaliseIp(mapped)).toBe("203.0.113.7");
+    }
+    expect(normaliseIp("::ffff:c000:280")).not.toBe(normaliseIp("::ffff:cb00:7107"));
+    expect(normaliseIp("64:ff9b::203.0.113.7")).toBe("64:ff9b:0:0::/64"); // NAT64: an IPv6 network, kept as such
+    for (const bad of ["::ffff:999.0.0.1", "::ffff:1.2.3", "1.2.3.4::", "::ffff:1.2.3.4:80"]) expect(normaliseIp(bad)).toBeNull();
+  });
+
   it("rejects garbage instead of using it as an identity", () => {
     for (const bad of ["", "999.1.1.1", "hello", "1.2.3", "2001:db8::1::2", "<script>", "1.2.3.4; drop"]) {
       expect(normaliseIp(bad)).toBeNull();
