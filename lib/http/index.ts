@@ -10,4 +10,5 @@ export { verifyBearer, bearerToken, timingSafeEqual } from "./bearer";
 export { readJsonBody, invalidBodyResponse } from "./json-body";
 export type { JsonBodyResult, ReadJsonBodyOptions, ValidationIssue } from "./json-body";
 export { errorResponse, isUnavailableError } from "./error-response";
+export { withErrorBoundary } from "./route-boundary";
 export type { ErrorResponseOptions } from "./error-response";

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { routes } from "@/kit.config";
+import { withErrorBoundary } from "@/lib/http";
 import { isIdempotencyWrapped, resolveIdempotencyPolicy, withIdempotency } from "@/lib/idempotency";
 
 const ROOT = join(__dirname, "../..");
@@ -41,5 +42,8 @@ describe("routes under an idempotency policy", () => {
     expect(isIdempotencyWrapped(plain)).toBe(false);
     expect(isIdempotencyWrapped(withIdempotency(plain))).toBe(true);
     expect(isIdempotencyWrapped(undefined)).toBe(false);
+    // The route error boundary outside it keeps the brand; inside it does not count.
+    expect(isIdempotencyWrapped(withErrorBoundary(withIdempotency(plain)))).toBe(true);
+    expect(isIdempotencyWrapped(withErrorBoundary(plain))).toBe(false);
   });
 });

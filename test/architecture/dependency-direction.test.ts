@@ -56,6 +56,15 @@ const noProcessOrBuffer: Rule = (file, code) => {
   return hits;
 };
 
+/** Each exported HTTP method handler is `export const METHOD = withErrorBoundary(...)`. */
+const handlersBehindBoundary: Rule = (file, code) => {
+  const body = stripComments(code);
+  const methods = [...body.matchAll(/export\s+(?:async\s+)?(?:function|const)\s+(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)\b/g)].map((m) => m[1]!);
+  return methods
+    .filter((m) => !new RegExp(`export\\s+const\\s+${m}\\s*=\\s*withErrorBoundary\\(`).test(body))
+    .map((m) => `${file} exports ${m} without withErrorBoundary`);
+};
+
 function check(files: string[], rules: Rule[]): string[] {
   return files.flatMap((file) => {
     const code = readFileSync(join(ROOT, file), "utf8");
@@ -86,6 +95,17 @@ describe("dependency direction", () => {
     const outside = importsOf(code).filter((s) => s !== "next/server" && s !== "./kit.config" && !s.startsWith("./lib/"));
     expect(outside).toEqual([]);
     expect(check(["middleware.ts"], [noProcessOrBuffer])).toEqual([]);
+  });
+
+  it("every Next route handler running shared example logic is behind withErrorBoundary (that logic rethrows what it does not answer)", () => {
+    const routes = sourceFiles("app/api").filter((f) => f.endsWith("/route.ts"));
+    const business = routes.filter((f) => importsOf(readFileSync(join(ROOT, f), "utf8")).some((s) => s.startsWith("@/edge/example/")));
+    expect(business.length).toBeGreaterThanOrEqual(5);
+    expect(check(business, [handlersBehindBoundary])).toEqual([]);
+    // …and the rule can fail: a bare exported handler is caught.
+    expect(handlersBehindBoundary("app/api/fake/route.ts", "export async function POST(request: Request) { return run(request); }")).toEqual([
+      "app/api/fake/route.ts exports POST without withErrorBoundary",
+    ]);
   });
 
   it("the checker itself catches violations (so the rules above can fail)", () => {

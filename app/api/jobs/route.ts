@@ -2,9 +2,8 @@
 import { createJobResponse } from "@/edge/example/jobs";
 import { getKit } from "@/lib/kit-instance";
 import { afterResponse } from "@/app/after-response";
+import { withErrorBoundary } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
-export function POST(request: Request): Promise<Response> {
-  return createJobResponse(getKit(), request, afterResponse);
-}
+export const POST = withErrorBoundary((request: Request) => createJobResponse(getKit(), request, afterResponse));

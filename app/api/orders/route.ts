@@ -3,9 +3,11 @@
 // idempotency policy; test/app/idempotency-wrapped.test.ts fails if this wrapper is removed.
 import { afterResponse } from "@/app/after-response";
 import { createOrderResponse } from "@/edge/example/orders";
+import { withErrorBoundary } from "@/lib/http";
 import { withIdempotency } from "@/lib/idempotency";
 import { getKit } from "@/lib/kit-instance";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withIdempotency((request: Request) => createOrderResponse(getKit(), request, afterResponse));
+// Outside withIdempotency: a thrown error releases the claim there first, then becomes a problem here.
+export const POST = withErrorBoundary(withIdempotency((request: Request) => createOrderResponse(getKit(), request, afterResponse)));

@@ -4,6 +4,7 @@
 import { getItemResponse, putItemResponse } from "@/edge/example/items-store";
 import { routes } from "@/kit.config";
 import { withCachedResponse } from "@/lib/cache";
+import { withErrorBoundary } from "@/lib/http";
 import { getKit } from "@/lib/kit-instance";
 
 export const dynamic = "force-dynamic";
@@ -12,11 +13,8 @@ interface RouteContext {
   params: Promise<{ id: string }>;
 }
 
-export const GET = withCachedResponse(
-  async (request: Request, { params }: RouteContext) => getItemResponse(getKit(), (await params).id, request),
-  { kit: getKit, routes },
+export const GET = withErrorBoundary(
+  withCachedResponse(async (request: Request, { params }: RouteContext) => getItemResponse(getKit(), (await params).id, request), { kit: getKit, routes }),
 );
 
-export async function PUT(request: Request, { params }: RouteContext): Promise<Response> {
-  return putItemResponse(getKit(), (await params).id, request);
-}
+export const PUT = withErrorBoundary(async (request: Request, { params }: RouteContext) => putItemResponse(getKit(), (await params).id, request));

@@ -2,10 +2,9 @@
 // Gated by middleware.ts (rate limit) like every /api/* route; the Hono twin is /api/edge/permits/ingest.
 // Node runtime: the fire-and-forget counter writes (which never reject) finish on their own.
 import { ingestPermits } from "@/edge/example/permits";
+import { withErrorBoundary } from "@/lib/http";
 import { getKit } from "@/lib/kit-instance";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(request: Request): Promise<Response> {
-  return ingestPermits(getKit(), request);
-}
+export const POST = withErrorBoundary((request: Request) => ingestPermits(getKit(), request));

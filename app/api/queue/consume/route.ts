@@ -2,6 +2,7 @@
 // QStash or any scheduler sending `Authorization: Bearer $CRON_SECRET`. Node runtime: a drain can
 // take most of a minute. Concurrent invocations are safe (one consumer name each, one group).
 import { exampleQueue } from "@/edge/example/jobs";
+import { withErrorBoundary } from "@/lib/http";
 import { getKit } from "@/lib/kit-instance";
 import { handleConsumeRequest } from "@/lib/queue";
 
@@ -18,5 +19,5 @@ function consume(request: Request): Promise<Response> {
   return handleConsumeRequest(request, exampleQueue(kit), { secret: kit.config.cronSecret, budgetMs: BUDGET_MS, batchSize: 10 });
 }
 
-export const GET = consume;
-export const POST = consume;
+export const GET = withErrorBoundary(consume);
+export const POST = withErrorBoundary(consume);
