@@ -43,7 +43,7 @@ export const DEFAULT_TTLS = {
   },
   session: {
     defaultSeconds: 15 * 60,
-    /** Shorter sessions are raised to this: a session must outlive a slow upload. */
+    /** The shortest session TTL `defineSessionStore` accepts (a shorter one is a RangeError): a session must outlive a slow upload. */
     minSeconds: 15 * 60,
     /** Longer sessions are capped: these records are short-lived by design. */
     maxSeconds: 24 * 3600,
