@@ -45,7 +45,7 @@ export const DEFAULT_TTLS = {
     defaultSeconds: 15 * 60,
     /** The shortest session TTL `defineSessionStore` accepts (a shorter one is a RangeError): a session must outlive a slow upload. */
     minSeconds: 15 * 60,
-    /** Longer sessions are capped: these records are short-lived by design. */
+    /** The longest it accepts (a longer one is a RangeError): these records are short-lived by design. */
     maxSeconds: 24 * 3600,
   },
   counter: {
