@@ -18,8 +18,8 @@ import { Ratelimit } from "@upstash/ratelimit";
 import IORedis from "ioredis";
 import { loadConfig } from "../../lib/config";
 import { flushDeferredCounts, runGates, type GatesResult } from "../../lib/gate";
-import { cacheGate } from "../../lib/cache";
-import { idempotencyGate } from "../../lib/idempotency";
+import { createCacheGate, storeAfterHandler } from "../../lib/cache";
+import { createIdempotencyGate, settleAfterHandler } from "../../lib/idempotency";
 import { createKit } from "../../lib/kit";
 import { createRouteTable, defineRoutes } from "../../lib/policy";
 import { defineRateLimits, rateLimitGate } from "../../lib/ratelimit";
@@ -43,7 +43,9 @@ const table = createRouteTable(
     { pattern: "/orders", methods: ["POST"], name: "orders.create", policy: { rateLimit: rl.use("bench"), idempotency: { required: true } } },
   ]),
 );
-const GATES = [rateLimitGate, idempotencyGate, cacheGate];
+// As the Hono gates() middleware builds them: the same decisions as middleware.ts, plus the after-steps
+// (settle, store) that Next's route wrappers run instead, so one cycle here is a whole request.
+const GATES = [rateLimitGate, createIdempotencyGate({ settle: settleAfterHandler }), createCacheGate({ store: storeAfterHandler })];
 
 async function kitRequest(method: "GET" | "POST", path: string, ip: string, key?: string): Promise<{ result: GatesResult; background: Promise<unknown>[] }> {
   const background: Promise<unknown>[] = [];
