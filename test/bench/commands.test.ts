@@ -11,7 +11,7 @@ function runBench(): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("npx", ["tsx", "bench/commands/run.ts"], {
       cwd: new URL("../..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, UPSTASH_DISABLE_TELEMETRY: "1", BENCH_N: "5" },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "test", UPSTASH_DISABLE_TELEMETRY: "1", BENCH_N: "5" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group: a stuck run is killed whole (npx → tsx → node, its redis-server)
     });
