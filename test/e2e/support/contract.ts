@@ -40,7 +40,7 @@ export interface Recorded {
 
 export interface Step {
   name: string;
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "HEAD" | "POST" | "PUT";
   /** Relative to the target's base, e.g. `/items/${ctx.uid}`. */
   path: (ctx: CaseContext) => string;
   headers?: (ctx: CaseContext) => Record<string, string>;
@@ -132,6 +132,18 @@ export const CONTRACT: readonly ContractCase[] = [
         },
       },
       {
+        name: "HEAD is answered from the stored GET (RFC 9110 §9.3.2): HIT, its headers, no content, GET's budget",
+        method: "HEAD",
+        path: (c) => `/items/it-${c.uid}`,
+        expect: (r) => {
+          expect(r.status).toBe(200);
+          expect(r.headers["x-cache"]).toBe("HIT");
+          expect(r.headers["content-type"]).toBe(JSON_TYPE);
+          expect(r.body).toBe("");
+          apiLimit(r, 97);
+        },
+      },
+      {
         name: "write",
         method: "PUT",
         path: (c) => `/items/it-${c.uid}`,
@@ -153,7 +165,7 @@ export const CONTRACT: readonly ContractCase[] = [
           expect(r.status).toBe(200);
           expect(r.headers["x-cache"]).toBe("MISS");
           expect(r.body).toMatchObject({ id: `it-${c.uid}`, name: "Blue mug", version: 1 });
-          apiLimit(r, 97);
+          apiLimit(r, 96);
         },
       },
       {
