@@ -3,6 +3,9 @@
  * RFC 9457 problem through `errorResponse` (a dependency outage 503 + Retry-After, anything else a
  * 500 without internals, logged with its stack), never Next's bare 500 page. middleware.ts and the
  * Hono app's onError are the same boundary for the gates and the Hono routes (DESIGN.md §HTTP contract).
+ *
+ * It catches everything, Next's control-flow throws included (`redirect()`, `notFound()`): lib/ runs
+ * without `next` and cannot recognise them to rethrow, so handlers it wraps return responses instead.
  */
 import { errorResponse } from "./error-response";
 

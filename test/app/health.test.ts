@@ -23,6 +23,8 @@ const METRICS_TOKEN = `mt-${randomBytes(16).toString("hex")}`;
 const CRON_SECRET = `cs-${randomBytes(16).toString("hex")}`;
 const SECRETS = [target.token, METRICS_TOKEN, CRON_SECRET];
 
+/** A GET as Next hands it to a route handler. */
+const get = (path: string) => new Request(`http://localhost${path}`);
 const msw = setupServer(http.all("*", () => passthrough()));
 let hung: HungEndpoint;
 let restore: () => void = () => {};
@@ -72,7 +74,7 @@ afterAll(async () => {
 describe("GET /healthz (readiness)", () => {
   it("passes with application/health+json, the PING latency and no degraded features", async () => {
     env();
-    const r = await call(healthz());
+    const r = await call(healthz(get("/healthz")));
     expect(r.status).toBe(200);
     expect(r.type).toBe("application/health+json");
     expect(r.cache).toBe("no-store");
@@ -83,7 +85,7 @@ describe("GET /healthz (readiness)", () => {
 
   it("fails with 503 within its 300 ms budget when Redis hangs, listing degraded features", async () => {
     env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0" });
-    const { ms, value: r } = await timed(() => call(healthz(), hung.url));
+    const { ms, value: r } = await timed(() => call(healthz(get("/healthz")), hung.url));
     expect(ms).toBeLessThan(1500);
     expect(r.status).toBe(503);
     expect(r.body.status).toBe("fail");
@@ -93,7 +95,7 @@ describe("GET /healthz (readiness)", () => {
   it("reports the fail policy each rate-limit policy in kit.config.ts really has, not only the config default", async () => {
     // `api` fails open by its own definition; `orders` follows RATE_LIMIT_FAIL_POLICY, closed here.
     env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0", RATE_LIMIT_FAIL_POLICY: "closed" });
-    const r = await call(healthz(), hung.url);
+    const r = await call(healthz(get("/healthz")), hung.url);
     const rateLimit = r.body.degradedFeatures.filter((d: { feature: string }) => d.feature === "ratelimit");
     expect(rateLimit).toEqual([
       { feature: "ratelimit", behaviour: "allowing every request (fail open)", appliesTo: ["api"] },
@@ -102,10 +104,26 @@ describe("GET /healthz (readiness)", () => {
     expect(r.body.notes[0]).toContain("ratelimit (api) allowing every request");
   });
 
+  it("answers a 500 problem, naming no value, when the config fails validation at run time", async () => {
+    env({ REDIS_BREAKER_THRESHOLD: "lots" });
+    const original = console.error;
+    const logged: string[] = [];
+    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    try {
+      const r = await call(healthz(get("/healthz")), "lots");
+      expect(r.status).toBe(500);
+      expect(r.type).toBe("application/problem+json");
+      expect(r.body).toMatchObject({ status: 500, instance: "/healthz" });
+    } finally {
+      console.error = original;
+    }
+    expect(logged.join("\n")).toContain("REDIS_BREAKER_THRESHOLD");
+  });
+
   it("fails with 503 when the REST endpoint answers 500 (msw)", async () => {
     env({ REDIS_BREAKER_THRESHOLD: "0" });
     msw.use(http.post(`${target.url}/*`, () => HttpResponse.text("upstream exploded", { status: 500 })));
-    const r = await call(healthz());
+    const r = await call(healthz(get("/healthz")));
     expect(r.status).toBe(503);
     expect(r.body.status).toBe("fail");
   });
@@ -206,7 +224,7 @@ describe("GET /api/health/cache", () => {
   it("reports the redis backend and the hit/miss stats every instance shares", async () => {
     env();
     await testRedis().hset(`${PREFIX}:cache-stats`, { hit: 6, miss: 2, stale: 0 });
-    const r = await call(cacheHealth());
+    const r = await call(cacheHealth(get("/api/health/cache")));
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       status: "pass",
@@ -216,12 +234,12 @@ describe("GET /api/health/cache", () => {
     });
     // A second instance (fresh kit, same app) reads the same numbers.
     env();
-    expect((await call(cacheHealth())).body.stats.hits).toBe(6);
+    expect((await call(cacheHealth(get("/api/health/cache")))).body.stats.hits).toBe(6);
   });
 
   it("answers within budget on the memory fallback when Redis hangs (fail open: warn, 200)", async () => {
     env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0" });
-    const { ms, value: r } = await timed(() => call(cacheHealth(), hung.url));
+    const { ms, value: r } = await timed(() => call(cacheHealth(get("/api/health/cache")), hung.url));
     expect(ms).toBeLessThan(1500);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: "warn", backend: "memory", stats: { redis_available: false } });
@@ -229,7 +247,7 @@ describe("GET /api/health/cache", () => {
 
   it("fails with 503 when the cache is fail-closed and Redis is down", async () => {
     env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0", CACHE_FAIL_POLICY: "closed" });
-    const r = await call(cacheHealth(), hung.url);
+    const r = await call(cacheHealth(get("/api/health/cache")), hung.url);
     expect(r).toMatchObject({ status: 503, body: { status: "fail" } });
   });
 });
@@ -237,7 +255,7 @@ describe("GET /api/health/cache", () => {
 describe("GET /api/health/redis", () => {
   it("answers { enabled, info } with exactly four INFO figures", async () => {
     env();
-    const r = await call(redisHealth());
+    const r = await call(redisHealth(get("/api/health/redis")));
     expect(r.status).toBe(200);
     expect(Object.keys(r.body).sort()).toEqual(["enabled", "info"]);
     expect(r.body.enabled).toBe(true);
@@ -254,12 +272,12 @@ describe("GET /api/health/redis", () => {
   it("reports enabled: false without Redis", async () => {
     restore();
     restore = useRouteEnv({ EDGE_KIT_KEY_PREFIX: PREFIX });
-    expect((await call(redisHealth())).body).toEqual({ enabled: false, info: null });
+    expect((await call(redisHealth(get("/api/health/redis")))).body).toEqual({ enabled: false, info: null });
   });
 
   it("answers 503 with info: null within its budget when Redis hangs", async () => {
     env({ UPSTASH_REDIS_REST_URL: hung.url, REDIS_BREAKER_THRESHOLD: "0" });
-    const { ms, value: r } = await timed(() => call(redisHealth(), hung.url));
+    const { ms, value: r } = await timed(() => call(redisHealth(get("/api/health/redis")), hung.url));
     expect(ms).toBeLessThan(1500);
     expect(r).toMatchObject({ status: 503, body: { enabled: true, info: null } });
   });

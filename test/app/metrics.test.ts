@@ -147,7 +147,7 @@ describe("GET /api/admin/redis/metrics", () => {
 describe("GET /api/dashboard", () => {
   it("needs no secret and exposes aggregate numbers only", async () => {
     env();
-    const r = await call(dashboard());
+    const r = await call(dashboard(new Request("http://localhost/api/dashboard")));
     expect(r.status).toBe(200);
     const body = JSON.parse(r.text);
     expect(body).toMatchObject({ status: "pass", mode: "redis", rateLimit: { allowed: expect.any(Number) } });

@@ -5,6 +5,7 @@ import type { ExecutionContext } from "hono";
 import { afterResponse } from "@/app/after-response";
 import { createApp } from "@/edge/app";
 import { routes } from "@/kit.config";
+import { withErrorBoundary } from "@/lib/http";
 import { getKit } from "@/lib/kit-instance";
 
 export const dynamic = "force-dynamic";
@@ -18,10 +19,13 @@ const executionCtx: ExecutionContext = {
 let app: ReturnType<typeof createApp> | undefined;
 const handle = (req: Request) => (app ??= createApp(getKit(), { basePath: "/api/edge", routes })).fetch(req, undefined, executionCtx);
 
-export const GET = handle;
-export const POST = handle;
-export const PUT = handle;
-export const PATCH = handle;
-export const DELETE = handle;
-export const HEAD = handle;
-export const OPTIONS = handle;
+// The Hono app answers its own errors (onError); the boundary covers building it (a config that fails
+// validation at run time), which happens before the app exists.
+
+export const GET = withErrorBoundary(handle);
+export const POST = withErrorBoundary(handle);
+export const PUT = withErrorBoundary(handle);
+export const PATCH = withErrorBoundary(handle);
+export const DELETE = withErrorBoundary(handle);
+export const HEAD = withErrorBoundary(handle);
+export const OPTIONS = withErrorBoundary(handle);
