@@ -43,7 +43,9 @@ export function degradedFeatures(
     const perInstance = "per-instance memory (not shared across instances)";
     return [
       { feature: "ratelimit", behaviour: perInstance },
-      { feature: "cache", behaviour: perInstance },
+      // Route responses need a fill lease's captured versions to be stored (lib/cache/http-cache.ts), and
+      // memory mode has no leases to hand out: only kit.cache values are kept, per instance.
+      { feature: "cache", behaviour: `${perInstance} for kit.cache values; route responses are not cached` },
       { feature: "idempotency", behaviour: perInstance },
       { feature: "lock", behaviour: perInstance },
       { feature: "queue", behaviour: "jobs run inline in the request" },

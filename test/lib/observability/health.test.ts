@@ -23,6 +23,7 @@ describe("checkHealth", () => {
     expect(report.status).toBe("warn");
     expect(healthHttpStatus(report)).toBe(200);
     expect(report.degradedFeatures!.map((d) => d.feature)).toEqual(["ratelimit", "cache", "idempotency", "lock", "queue"]);
+    expect(report.degradedFeatures!.find((d) => d.feature === "cache")!.behaviour).toMatch(/route responses are not cached/);
   });
 });
 
