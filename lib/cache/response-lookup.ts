@@ -37,14 +37,13 @@ export interface IssuedResponseLookup {
  */
 export async function issueResponseLookup(kit: GateKit, request: Request, target: ResponseCacheTarget): Promise<IssuedResponseLookup> {
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
-  if (isHead(request)) {
-    // A HEAD answer has no body to store (storability: GET only), so a HEAD only reads: holding the
-    // fill lease it would make concurrent GETs of the URL wait for a fill that never comes. A STALE
-    // hit is served without revalidating (the next GET does that); counted by `decide`, not here.
-    const found = await cache.fill.begin(target.key, { tags: target.tags, lease: false });
-    return { decide: (options) => decideLookup(kit, request, target, found, options), discard: async () => undefined };
-  }
-  const found = await cache.fill.begin(target.key, { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) });
+  // A HEAD answer has no body to store (storability: GET only), so a HEAD only reads (`lease: false`):
+  // holding the fill lease it would make concurrent GETs of the URL wait for a fill that never comes.
+  // A STALE hit is then served without revalidating (the next GET does that).
+  const found = await cache.fill.begin(
+    target.key,
+    isHead(request) ? { tags: target.tags, lease: false } : { tags: target.tags, proof: request.headers.get(CACHE_FILL_HEADER) },
+  );
   const held = found.lease?.won && found.lease.ticket !== "" ? found.lease.ticket : undefined;
   return {
     decide: (options) => decideLookup(kit, request, target, found, options),
