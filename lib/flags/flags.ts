@@ -1,6 +1,9 @@
 /**
- * `createFlags(kit)`: feature flags and system state in Redis (`kit:flag:{name}`, plus the index
- * set `kit:flag-index` so `list()` needs no SCAN). Flags persist until deleted.
+ * `createFlags(kit)`: feature flags and system state in Redis, one field per flag of the hash
+ * `kit:flags`. Flags persist until deleted. One hash rather than a key per flag plus an index set:
+ * a set or delete is one command, atomic with what `list()` reads (a key and a separate index,
+ * written by two commands, could disagree after a concurrent set and delete), and `list()` is one
+ * `HGETALL` instead of SMEMBERS then MGET.
  *
  * Values are stored in a `{ v }` envelope: @upstash/redis JSON-parses what it reads back, so a bare
  * string flag "123" would come back as the number 123.
@@ -35,34 +38,26 @@ export function createFlags(kit: Kit, options: { emit?: EmitResilienceEvent } = 
     if (!redis) throw new RangeError(`${name}: flags need Redis (memory mode: use the config defaults)`);
     return (await guard(() => op(redis), { ...common(name), failPolicy: "closed" })).value;
   };
-  const index = kit.keys.flagIndex();
+  const hash = kit.keys.flags();
 
   return Object.freeze({
     async get(name: string) {
       checkName(name);
-      const stored = await run("flags.get", (r) => r.get<{ v: FlagValue }>(kit.keys.flag(name)));
+      const stored = await run("flags.get", (r) => r.hget<{ v: FlagValue }>(hash, name));
       return stored?.v ?? null;
     },
     async set(name: string, value: FlagValue) {
       checkName(name);
       if (!["boolean", "number", "string"].includes(typeof value)) throw new TypeError(`flag "${name}": value must be a boolean, number or string`);
-      await run("flags.set", (r) => Promise.all([r.set(kit.keys.flag(name), { v: value }), r.sadd(index, name)]));
+      await run("flags.set", (r) => r.hset(hash, { [name]: { v: value } }));
     },
     async delete(name: string) {
       checkName(name);
-      const [deleted] = await run("flags.delete", (r) => Promise.all([r.del(kit.keys.flag(name)), r.srem(index, name)]));
-      return deleted === 1;
+      return (await run("flags.delete", (r) => r.hdel(hash, name))) === 1;
     },
     async list() {
-      const names = (await run("flags.list", (r) => r.smembers(index))).sort();
-      if (names.length === 0) return {};
-      const values = await run("flags.list", (r) => r.mget<({ v: FlagValue } | null)[]>(...names.map((n) => kit.keys.flag(n))));
-      const out: Record<string, FlagValue> = {};
-      names.forEach((name, i) => {
-        const stored = values[i];
-        if (stored) out[name] = stored.v;
-      });
-      return out;
+      const stored = (await run("flags.list", (r) => r.hgetall<Record<string, { v: FlagValue }>>(hash))) ?? {};
+      return Object.fromEntries(Object.keys(stored).sort().map((name) => [name, stored[name]!.v]));
     },
   });
 }

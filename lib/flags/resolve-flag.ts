@@ -29,7 +29,7 @@ export interface ResolvedFlag<T> {
 export async function resolveFlag<F extends KnownFlag>(kit: Kit, name: F, fallback: KnownFlagValue<F>): Promise<ResolvedFlag<KnownFlagValue<F>>> {
   const redis = kit.redis;
   if (!redis) return { value: fallback, source: "default" };
-  const { value: stored, degraded } = await guard(() => redis.get<{ v: unknown }>(kit.keys.flag(name)), {
+  const { value: stored, degraded } = await guard(() => redis.hget<{ v: unknown }>(kit.keys.flags(), name), {
     ...kitGuardOptions(kit, "flags.resolve"),
     failPolicy: "open",
     fallback: () => null,

@@ -27,14 +27,13 @@ export const KEY_FAMILIES = [
   "session",
   "counter",
   "counter-minute",
-  "flag",
-  "flag-index",
+  "flags",
 ] as const;
 
 export type KeyFamily = (typeof KEY_FAMILIES)[number];
 
 /** Families made of a single key with no parts: their "pattern" is the key itself. */
-const SINGLETON_FAMILIES: ReadonlySet<KeyFamily> = new Set<KeyFamily>(["cache-stats", "flag-index"]);
+const SINGLETON_FAMILIES: ReadonlySet<KeyFamily> = new Set<KeyFamily>(["cache-stats", "flags"]);
 
 // Colon-separated segments are allowed so test harnesses can use `t:{random}`; no glob characters.
 const PREFIX = /^[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*$/;
@@ -129,10 +128,8 @@ export function createKeys(prefix: string) {
     counterMinute: (name: string, epochMinute: number): string =>
       key("counter-minute", enc(name, "counterMinute(name)"), integerPart(epochMinute, "counterMinute(epochMinute)")),
 
-    /** A feature flag (persistent): `kit:flag:{name}`. */
-    flag: (name: string): string => key("flag", enc(name, "flag(name)")),
-    /** Set of every flag name: `kit:flag-index`. */
-    flagIndex: (): string => key("flag-index"),
+    /** Every feature flag, one hash field per flag (persistent): `kit:flags`. */
+    flags: (): string => key("flags"),
 
     /** What every key of `name` starts with: `kit:lock:` (for a single-key family, the key itself). */
     family: (name: KeyFamily): string => (SINGLETON_FAMILIES.has(name) ? key(name) : `${key(name)}:`),

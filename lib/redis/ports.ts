@@ -33,8 +33,8 @@ export type IdempotencyRedis = ScriptRedis & Pick<Redis, "set" | "get" | "del" |
 /** "Seen before?" markers with per-item expiry. */
 export type DedupeRedis = ScriptRedis & Pick<Redis, "set" | "exists" | "del">;
 
-/** Feature flags and system state: one JSON value per flag plus an index set of names. */
-export type FlagRedis = Pick<Redis, "set" | "get" | "del" | "mget" | "sadd" | "srem" | "smembers">;
+/** Feature flags and system state: one hash, a JSON `{ v }` per field (atomic per flag, listed in one command). */
+export type FlagRedis = Pick<Redis, "hget" | "hset" | "hdel" | "hgetall">;
 
 /** Short-lived session records. */
 export type SessionRedis = Pick<Redis, "set" | "get" | "del" | "pexpire" | "pttl">;

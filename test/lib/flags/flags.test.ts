@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFlags, resolveFlag } from "@/lib/flags";
 import { createTestKit } from "../../setup/kit";
 import { testRedis, upstashTarget } from "../../setup/redis";
+import { startPrivateUpstashLocal } from "../../tools/upstash-local/private-upstash-local";
 
 const target = upstashTarget();
 const msw = setupServer(http.all("*", () => passthrough()));
@@ -32,6 +33,42 @@ describe("flags", () => {
     expect(await flags.delete("banner")).toBe(false);
     expect(Object.keys(await flags.list())).toEqual(["maintenance", "max.batch"]);
     await expect(flags.set("bad name*", true)).rejects.toThrow(RangeError);
+  });
+
+  it("keeps every flag in one hash: set and delete are one command each, list() one request, and list() agrees with get() after concurrent sets and deletes", async () => {
+    const local = await startPrivateUpstashLocal();
+    try {
+      const own = createTestKit({ url: local.url, token: local.token, env: { REDIS_COALESCE_IN_FLIGHT: "0" } });
+      const ownFlags = createFlags(own);
+      const delta = async (op: () => Promise<unknown>) => {
+        const before = await local.counts();
+        await op();
+        const after = await local.counts();
+        return { httpRequests: after.httpRequests - before.httpRequests, redisCommands: after.redisCommands - before.redisCommands };
+      };
+      expect(await delta(() => ownFlags.set("checkout.v2", true))).toEqual({ httpRequests: 1, redisCommands: 1 });
+      expect(await delta(() => ownFlags.list())).toEqual({ httpRequests: 1, redisCommands: 1 });
+      expect(await delta(() => ownFlags.delete("checkout.v2"))).toEqual({ httpRequests: 1, redisCommands: 1 });
+      expect(await raw.hgetall(own.keys.flags())).toBeNull();
+
+      // Two instances racing on the same names: whatever order the writes land in, a flag that
+      // get() sees is listed, and a listed flag is one get() sees.
+      const other = createFlags(createTestKit({ url: local.url, token: local.token, env: { EDGE_KIT_KEY_PREFIX: own.keys.prefix } }));
+      const names = ["a", "b", "c", "d"];
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => {
+          const name = names[i % names.length]!;
+          const flags = i % 2 === 0 ? ownFlags : other;
+          return i % 3 === 0 ? flags.delete(name) : flags.set(name, i);
+        }),
+      );
+      const listed = await ownFlags.list();
+      const each = Object.fromEntries((await Promise.all(names.map(async (n) => [n, await other.get(n)] as const))).filter(([, v]) => v !== null));
+      expect(listed).toEqual(each);
+      await raw.del(own.keys.flags());
+    } finally {
+      await local.close();
+    }
   });
 
   it("resolveFlag: USE_REDIS_QUEUE overrides the config default at run time, for every instance", async () => {

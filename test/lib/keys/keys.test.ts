@@ -47,8 +47,7 @@ function samplesByFamily(k: Keys): Record<KeyFamily, string[]> {
     session: each((p) => k.session(p, p)),
     counter: each((p) => k.counter(p)),
     "counter-minute": each((p) => k.counterMinute(p, 28333333)),
-    flag: each((p) => k.flag(p)),
-    "flag-index": [k.flagIndex()],
+    flags: [k.flags()],
   };
 }
 
@@ -79,8 +78,7 @@ describe("key shapes (prefix kit)", () => {
       session: keys.session("upload", "s_81f"),
       counter: keys.counter("requests"),
       counterMinute: keys.counterMinute("requests", 28_333_333),
-      flag: keys.flag("new-checkout"),
-      flagIndex: keys.flagIndex(),
+      flags: keys.flags(),
     }).toEqual({
       cache: "kit:cache:users:42",
       cacheVersioned: "kit:cache:users@3:42",
@@ -100,8 +98,7 @@ describe("key shapes (prefix kit)", () => {
       session: "kit:session:upload:s_81f",
       counter: "kit:counter:requests",
       counterMinute: "kit:counter-minute:requests:28333333",
-      flag: "kit:flag:new-checkout",
-      flagIndex: "kit:flag-index",
+      flags: "kit:flags",
     });
   });
 
@@ -124,8 +121,7 @@ describe("key shapes (prefix kit)", () => {
       session: ["kit:session:", "kit:session:*"],
       counter: ["kit:counter:", "kit:counter:*"],
       "counter-minute": ["kit:counter-minute:", "kit:counter-minute:*"],
-      flag: ["kit:flag:", "kit:flag:*"],
-      "flag-index": ["kit:flag-index", "kit:flag-index"],
+      flags: ["kit:flags", "kit:flags"],
     });
   });
 
@@ -229,7 +225,7 @@ describe("encoding of caller-supplied parts", () => {
   });
 
   it("NFC and NFD spellings stay distinct (no silent normalisation)", () => {
-    expect(keys.flag("ü")).not.toBe(keys.flag("u\u0308"));
+    expect(keys.lock("ü")).not.toBe(keys.lock("u\u0308"));
   });
 
   it("encoded parts contain no separator, glob or hash-tag character", () => {
@@ -265,7 +261,6 @@ describe("invalid parts throw E_INVALID_KEY_PART", () => {
     ["session", (p) => keys.session("upload", p)],
     ["counter", (p) => keys.counter(p)],
     ["counterMinute", (p) => keys.counterMinute(p, 1)],
-    ["flag", (p) => keys.flag(p)],
   ];
 
   it.each(builders)("%s refuses an empty part", (_name, build) => {

@@ -19,6 +19,8 @@ export interface PrivateUpstashLocal {
   readonly redisUrl: string;
   /** Authorized HTTP requests this instance has served so far (in-process `stats()`, no request of its own). */
   httpRequests(): Promise<number>;
+  /** HTTP requests and Redis commands this instance has served so far (in-process `stats()`). */
+  counts(): Promise<{ httpRequests: number; redisCommands: number }>;
   /** The same counter read over HTTP: `GET /stats` with the bearer token (not itself counted). */
   httpRequestsOverHttp(): Promise<number>;
   /** The real client against this instance, retries off, telemetry off. */
@@ -48,6 +50,10 @@ export async function startPrivateUpstashLocal(options: { ownRedis?: boolean } =
     async httpRequests() {
       const stats = await server.stats();
       return Number(stats.httpRequests);
+    },
+    async counts() {
+      const { httpRequests, redisCommands } = await server.stats();
+      return { httpRequests: Number(httpRequests), redisCommands: Number(redisCommands) };
     },
     async httpRequestsOverHttp() {
       const res = await fetch(`${server.url}/stats`, { headers: { authorization: `Bearer ${token}` } });
