@@ -9,6 +9,7 @@
 import type { Kit } from "../kit";
 import type { MatchedRoute, RoutePolicy } from "../policy";
 import { bytesToBase64 } from "./codec";
+import { CacheValueTooLargeError } from "./errors";
 import type { RouteCachePolicy } from "./route-policy";
 import { toHex } from "../hex";
 import { memoizeRecent } from "../lru-memo";
@@ -110,7 +111,16 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
     headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase()) && !verdict.omit.has(name.toLowerCase())),
     body: bytesToBase64(body),
   };
-  const result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
+  let result: Awaited<ReturnType<typeof cache.fill.complete>>;
+  try {
+    result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
+  } catch (err) {
+    // The encoded snapshot (base64 body, headers, envelope) can exceed the cache's maxValueBytes while
+    // the body is within maxBodyBytes: complete() already gave the lease back; serve it unstored, as
+    // for a body over maxBodyBytes, rather than turn a good response into a 500.
+    if (err instanceof CacheValueTooLargeError) return { response: rebuilt, outcome: "too-large" };
+    throw err;
+  }
   const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
   return { response: rebuilt, outcome };
 }
