@@ -99,12 +99,20 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
   // predate an invalidation that happened while it loaded, and without a ticket there are no captured
   // version tokens to prove otherwise — so it is served but not stored (the lease holder stores).
   if (ticket === null) return { response, outcome: "no-lease" };
-  const body = new Uint8Array(await response.arrayBuffer());
-  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  if (body.byteLength > (target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+  let read: Awaited<ReturnType<typeof readCapped>>;
+  try {
+    read = await readCapped(response, target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  } catch (err) {
+    // The body failed mid-stream: nothing will be stored, so readers must not wait out the lease.
     await cache.fill.release(target.key, ticket);
-    return { response: rebuilt, outcome: "too-large" };
+    throw err;
   }
+  if ("overflow" in read) {
+    await cache.fill.release(target.key, ticket);
+    return { response: read.overflow, outcome: "too-large" };
+  }
+  const { body } = read;
+  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   const allowed = new Set([...DEFAULT_HEADERS, ...(target.policy.headers ?? []).map((h) => h.toLowerCase())]);
   const snapshot: ResponseSnapshot = {
     status: response.status,
@@ -123,6 +131,42 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
   }
   const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
   return { response: rebuilt, outcome };
+}
+
+/**
+ * The body's bytes when it ends within `max`; past that, `overflow`: the response again, streaming what
+ * was read and then the rest. Never more than `max` (+ one chunk) in memory: a large download or an
+ * endless stream on a cached route reaches its client instead of being buffered whole first.
+ */
+async function readCapped(response: Response, max: number): Promise<{ body: Uint8Array<ArrayBuffer> } | { overflow: Response }> {
+  if (response.body === null) return { body: new Uint8Array(0) };
+  if (Number(response.headers.get("content-length")) > max) return { overflow: response };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    chunks.push(next.value);
+    size += next.value.byteLength;
+    if (size > max) {
+      const rest = new ReadableStream<Uint8Array>({
+        start: (controller) => chunks.forEach((chunk) => controller.enqueue(chunk)),
+        pull: async (controller) => {
+          const more = await reader.read();
+          if (more.done) controller.close();
+          else controller.enqueue(more.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return { overflow: new Response(rest, { status: response.status, statusText: response.statusText, headers: response.headers }) };
+    }
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { body };
 }
 
 /** `response` with one more header (a copy: a fetched Response's headers are immutable). */

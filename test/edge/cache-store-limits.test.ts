@@ -38,3 +38,65 @@ describe("a body larger than the cache can hold", () => {
     expect(loads()).toBe(2);
   });
 });
+
+describe("the body the store reads", () => {
+  const CHUNK = 64 * 1024;
+  /** A body of `total` bytes made on demand, counting what has been pulled out of it so far. */
+  function countedBody(total: number) {
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= total) return controller.close();
+          const size = Math.min(CHUNK, total - pulled);
+          pulled += size;
+          controller.enqueue(new Uint8Array(size).fill(120));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return { stream, pulled: () => pulled };
+  }
+
+  it("stops at maxBodyBytes: a larger body reaches the client as a stream, never whole in memory first", async () => {
+    const total = 16 * 1024 * 1024;
+    let body = countedBody(total);
+    const { get } = appWith({ ttl: "1 m", maxBodyBytes: 256 * 1024 }, (_c, n) => {
+      if (n > 1) body = countedBody(total);
+      return new Response(body.stream, { headers: { "content-type": "application/octet-stream" } });
+    });
+    const res = await get();
+    expect([res.status, res.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    // The response is in the client's hands: the store read at most the cap (plus the chunk that crossed it).
+    expect(body.pulled()).toBeLessThanOrEqual(256 * 1024 + CHUNK);
+    // …and every byte still arrives, in order.
+    expect((await res.arrayBuffer()).byteLength).toBe(total);
+    expect(body.pulled()).toBe(total);
+    // The lease was given back: the next request fills again.
+    const again = await get();
+    expect([again.status, again.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    await again.body?.cancel();
+  });
+
+  it("a body that fails while being stored gives the fill lease back (the next request fills, no wait)", async () => {
+    let fail = true;
+    const { get, loads } = appWith({ ttl: "1 m" }, () => {
+      if (!fail) return new Response("ok");
+      fail = false;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("partial"));
+          controller.error(new Error("upstream went away"));
+        },
+      });
+      return new Response(stream);
+    });
+    const first = await get();
+    expect(first.status).toBe(500);
+    // Had the lease been left behind, this request would wait for it (3 s of polls) and then load unstored.
+    const second = await get();
+    expect([second.status, second.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    expect((await get()).headers.get("x-cache")).toBe("HIT");
+    expect(loads()).toBe(2);
+  });
+});
