@@ -107,6 +107,23 @@ export function createGetOrSet(ctx: GetOrSetContext) {
     else await loadIfLeased(key, loader, call, tokens, lease.ttlMs);
   }
 
+  /**
+   * Starts the background refresh of a stale key unless one is already running in this process. The
+   * in-flight join ends as soon as the stale value is returned, so without this every later stale read
+   * started a refresh of its own — with `lease: false` (no lease to lose) one loader call per read until
+   * the first refresh landed. Bounded like a join: one that has not settled after `joinMs` is replaced.
+   */
+  function refreshOnce(key: string, call: GetOrSetOptions, start: () => Promise<void>): void {
+    const refreshKey = `refresh\n${keys.cache(namespace, key)}\n${(call.tags ?? []).join("\n")}`;
+    const running = inflight.get(refreshKey);
+    if (running && clock.now() - running.startedAt < ctx.joinMs(call.lease)) return;
+    const promise: Promise<void> = start().finally(() => {
+      if (inflight.get(refreshKey)?.promise === promise) inflight.delete(refreshKey);
+    });
+    inflight.set(refreshKey, { promise, startedAt: clock.now() });
+    ctx.background(promise, key, call);
+  }
+
   async function fill<T>(key: string, loader: Loader<T>, call: GetOrSetOptions): Promise<T> {
     const tags = call.tags ?? [];
     const startedAt = clock.now();
@@ -115,7 +132,7 @@ export function createGetOrSet(ctx: GetOrSetContext) {
       const found = ctx.toLookup<T>(read, key);
       if (found.status === "hit") return found.value as T;
       if (found.status === "stale") {
-        ctx.background(refresh(key, loader, call, read.tokens), key, call);
+        refreshOnce(key, call, () => refresh(key, loader, call, read.tokens));
         return found.value as T;
       }
       if (read.backend === "memory") return loadAndStore(key, loader, call, undefined, undefined);

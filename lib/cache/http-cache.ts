@@ -9,6 +9,7 @@
 import type { Kit } from "../kit";
 import type { MatchedRoute, RoutePolicy } from "../policy";
 import { bytesToBase64 } from "./codec";
+import { CacheValueTooLargeError } from "./errors";
 import type { RouteCachePolicy } from "./route-policy";
 import { toHex } from "../hex";
 import { memoizeRecent } from "../lru-memo";
@@ -98,21 +99,74 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
   // predate an invalidation that happened while it loaded, and without a ticket there are no captured
   // version tokens to prove otherwise — so it is served but not stored (the lease holder stores).
   if (ticket === null) return { response, outcome: "no-lease" };
-  const body = new Uint8Array(await response.arrayBuffer());
-  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  if (body.byteLength > (target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+  let read: Awaited<ReturnType<typeof readCapped>>;
+  try {
+    read = await readCapped(response, target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+  } catch (err) {
+    // The body failed mid-stream: nothing will be stored, so readers must not wait out the lease.
     await cache.fill.release(target.key, ticket);
-    return { response: rebuilt, outcome: "too-large" };
+    throw err;
   }
+  if ("overflow" in read) {
+    await cache.fill.release(target.key, ticket);
+    return { response: read.overflow, outcome: "too-large" };
+  }
+  const { body } = read;
+  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   const allowed = new Set([...DEFAULT_HEADERS, ...(target.policy.headers ?? []).map((h) => h.toLowerCase())]);
   const snapshot: ResponseSnapshot = {
     status: response.status,
     headers: [...response.headers].filter(([name]) => allowed.has(name.toLowerCase()) && !verdict.omit.has(name.toLowerCase())),
     body: bytesToBase64(body),
   };
-  const result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
+  let result: Awaited<ReturnType<typeof cache.fill.complete>>;
+  try {
+    result = await cache.fill.complete(target.key, snapshot, { ticket, tags: target.tags });
+  } catch (err) {
+    // The encoded snapshot (base64 body, headers, envelope) can exceed the cache's maxValueBytes while
+    // the body is within maxBodyBytes: complete() already gave the lease back; serve it unstored, as
+    // for a body over maxBodyBytes, rather than turn a good response into a 500.
+    if (err instanceof CacheValueTooLargeError) return { response: rebuilt, outcome: "too-large" };
+    throw err;
+  }
   const outcome: StoreOutcome = result.written === 0 ? "outdated" : result.backend === "memory" ? "degraded" : "stored";
   return { response: rebuilt, outcome };
+}
+
+/**
+ * The body's bytes when it ends within `max`; past that, `overflow`: the response again, streaming what
+ * was read and then the rest. Never more than `max` (+ one chunk) in memory: a large download or an
+ * endless stream on a cached route reaches its client instead of being buffered whole first.
+ */
+async function readCapped(response: Response, max: number): Promise<{ body: Uint8Array<ArrayBuffer> } | { overflow: Response }> {
+  if (response.body === null) return { body: new Uint8Array(0) };
+  if (Number(response.headers.get("content-length")) > max) return { overflow: response };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    chunks.push(next.value);
+    size += next.value.byteLength;
+    if (size > max) {
+      const rest = new ReadableStream<Uint8Array>({
+        start: (controller) => chunks.forEach((chunk) => controller.enqueue(chunk)),
+        pull: async (controller) => {
+          const more = await reader.read();
+          if (more.done) controller.close();
+          else controller.enqueue(more.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return { overflow: new Response(rest, { status: response.status, statusText: response.statusText, headers: response.headers }) };
+    }
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { body };
 }
 
 /** `response` with one more header (a copy: a fetched Response's headers are immutable). */

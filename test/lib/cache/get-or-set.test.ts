@@ -46,6 +46,33 @@ describe("lease: false", () => {
   });
 });
 
+describe("stale refreshes in one process", () => {
+  it.each([
+    ["lease: false", false],
+    ["the default lease", undefined],
+  ] as const)("%s: reads while a refresh of the key runs do not start another loader", async (_name, lease) => {
+    const c = kit.cache.withNamespace(`stale-once-${String(lease)}`, lease === false ? { lease: false } : {});
+    const background: Promise<unknown>[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const load = async () => {
+      calls++;
+      await held; // the refresh is still running while the next reads come in
+      return `v${calls}`;
+    };
+    await c.set("k", "v0", { ttl: "100 ms", staleWhileRevalidate: "1 m" });
+    await sleep(150);
+    const opts = { ttl: "1 m", staleWhileRevalidate: "1 m", waitUntil: (p: Promise<unknown>) => void background.push(p) } as const;
+    // One after another (not joined in flight): each read is answered stale at once.
+    for (let i = 0; i < 5; i++) expect(await c.getOrSet("k", load, opts)).toBe("v0");
+    release();
+    await Promise.all(background);
+    expect(calls).toBe(1);
+    expect(await c.get("k")).toBe("v1");
+  });
+});
+
 describe("waiting for another instance's loader", () => {
   it("takes over at the next poll when the winner gives the lease back, instead of waiting out lease.wait", async () => {
     const c = kit.cache.withNamespace("handover");
