@@ -72,8 +72,11 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   };
   const keys = [runtime.streamKey, runtime.delayedKey, kit.keys.queueJob(envelope.id), ...counterKeys(runtime, now)];
   if (dedupe) keys.push(kit.keys.queueDedupe(settings.name, dedupe.id));
+  // A delayed job's record must outlive the wait: once expired, later updates (processing,
+  // completed) would write a few fields only, which read back as no record at all.
+  const recordTtlSeconds = settings.statusTtlSeconds + Math.ceil(delayMs / 1000);
   const args = [
-    mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, settings.statusTtlSeconds,
+    mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, recordTtlSeconds,
     dedupeWindowMs, envelope.id, DEFAULT_TTLS.counter.minuteBucketSeconds, ...recordPairs(record),
   ];
   const redis = runtime.redis;

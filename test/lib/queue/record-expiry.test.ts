@@ -1,0 +1,28 @@
+/**
+ * A job's status record expires `statusTtl` after its last change. A job that outlives that window
+ * while waiting (a delay longer than the TTL) must still have a
+ * readable record once it moves again: later writes update only a few fields, which alone are no
+ * record (GET /jobs/:id would answer 404 for a job that is queued, running or completed).
+ */
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createQueue, defineJob, defineJobs } from "@/lib/queue";
+import { fakeClock, streamKit } from "./fixtures";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("status records that outlive statusTtl", () => {
+  it("a job delayed past statusTtl keeps its record until it has run", async () => {
+    const clock = fakeClock();
+    const jobs = defineJobs({ work: defineJob({ schema: z.object({}), handler: () => "ok" }) });
+    const queue = createQueue(streamKit({ clock }), { jobs, name: `q-${crypto.randomUUID().slice(0, 8)}`, statusTtl: "1 s" });
+    const { id } = await queue.enqueue("work", {}, { delay: "1 h" });
+    // Longer than statusTtl in real time (Redis expires keys by its own clock).
+    await sleep(1500);
+    expect(await queue.getJob(id)).toMatchObject({ id, status: "queued" });
+
+    clock.advance(3_600_000);
+    expect(await queue.consume({ budgetMs: 500, waitForDelayed: false })).toMatchObject({ completed: 1 });
+    expect(await queue.getJob(id)).toMatchObject({ id, status: "completed", attempts: 1 });
+  });
+});
