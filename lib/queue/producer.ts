@@ -17,6 +17,9 @@ import { ENQUEUE } from "./scripts";
 import type { QueueRuntime } from "./settings";
 import { counterKeys, warnTrimmed } from "./throughput";
 
+/** How far a delay extends the status record's TTL at most (100 years: any real delay). */
+const MAX_RECORD_DELAY_MS = 100 * 365 * 86_400_000;
+
 export interface EnqueueOptions {
   /** Run no earlier than this from now. */
   delay?: Duration;
@@ -75,7 +78,8 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   if (dedupe) keys.push(kit.keys.queueDedupe(settings.name, dedupe.id));
   // A delayed job's record must outlive the wait: once expired, later updates (processing,
   // completed) would write a few fields only, which read back as no record at all.
-  const recordTtlSeconds = settings.statusTtlSeconds + Math.ceil(delayMs / 1000);
+  // Capped: EXPIRE refuses a TTL past Redis's range (a `delay: 1e300` job would then not enqueue).
+  const recordTtlSeconds = settings.statusTtlSeconds + Math.ceil(Math.min(delayMs, MAX_RECORD_DELAY_MS) / 1000);
   const args = [
     mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, recordTtlSeconds,
     dedupeWindowMs, envelope.id, DEFAULT_TTLS.counter.minuteBucketSeconds, ...recordPairs(record),

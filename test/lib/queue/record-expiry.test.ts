@@ -47,4 +47,10 @@ describe("status records that outlive statusTtl", () => {
     expect(await queue.consume({ budgetMs: 500, waitForDelayed: false })).toMatchObject({ completed: 1 });
     expect(await queue.getJob(id)).toMatchObject({ id, status: "completed", attempts: 1 });
   });
+
+  it("a delay past any TTL Redis can hold still enqueues (the record's TTL extension is capped)", async () => {
+    const queue = createQueue(streamKit(), { jobs: defineJobs({ work: defineJob({ schema: z.object({}), handler: () => "ok" }) }), name: `q-${crypto.randomUUID().slice(0, 8)}` });
+    await expect(queue.enqueue("work", {}, { delay: 1e300 })).resolves.toMatchObject({ status: "queued", duplicate: false });
+    expect(await queue.stats()).toMatchObject({ delayed: 1 });
+  });
 });
