@@ -16,7 +16,15 @@ import { errorText, recordFields, storableResult, type JobRecord } from "./job-r
 import type { QueueRuntime } from "./settings";
 import { countQueue } from "./throughput";
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** setTimeout's limit: a longer wait overflows and fires after 1 ms (Node; runtimes clamp likewise). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits `ms` even past one timer's limit, in steps (a "30 d" delay must not run at once). */
+async function sleep(ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= MAX_TIMER_MS) {
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, MAX_TIMER_MS)));
+  }
+}
 
 /** Runs every attempt; never rejects (an unexpected failure is logged with the job id). */
 export async function runInline(

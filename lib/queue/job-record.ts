@@ -97,7 +97,16 @@ export function storableResult(value: unknown): unknown {
  */
 export function errorText(error: unknown): string {
   const text = describeThrown(error);
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+  return wellFormed(text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text);
+}
+
+/**
+ * Lone UTF-16 surrogates (a message holding one, or the cut above halving an emoji) → U+FFFD. The
+ * text travels to the SETTLE script as JSON, and Lua's cjson rejects `\ud83d` without its pair:
+ * the whole batch's settle would fail, its finished siblings re-run and then be dead-lettered.
+ */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 function describeThrown(error: unknown): string {

@@ -4,7 +4,7 @@
  */
 import { readCounts } from "../observability";
 import { runScript } from "../redis/run-script";
-import { jobEnvelopeSchema } from "./envelope";
+import { jobEnvelopeSchema, type JobEnvelope } from "./envelope";
 import { mustReach } from "./guarded";
 import { recordPairs } from "./job-record";
 import { REQUEUE_DEAD, STATS } from "./operation-scripts";
@@ -68,6 +68,10 @@ export interface DeadLetter {
 }
 
 export async function listDeadLetters(runtime: QueueRuntime, limit = 100): Promise<DeadLetter[]> {
+  return (await readDeadLetters(runtime, limit)).map((l) => l.letter);
+}
+
+async function readDeadLetters(runtime: QueueRuntime, limit: number): Promise<{ letter: DeadLetter; envelope: JobEnvelope | null }[]> {
   const redis = runtime.redis;
   if (!redis) return [];
   const entries = await mustReach(runtime, "queue.dead-letters", () =>
@@ -75,7 +79,7 @@ export async function listDeadLetters(runtime: QueueRuntime, limit = 100): Promi
   );
   return Object.entries(entries).map(([deadLetterId, fields]) => {
     const envelope = jobEnvelopeSchema.safeParse(fields.job);
-    return {
+    const letter = {
       deadLetterId,
       jobId: envelope.success ? envelope.data.id : null,
       type: envelope.success ? envelope.data.type : null,
@@ -84,6 +88,7 @@ export async function listDeadLetters(runtime: QueueRuntime, limit = 100): Promi
       error: String(fields.error ?? ""),
       failedAt: Number(fields.failedAt),
     };
+    return { letter, envelope: envelope.success ? (envelope.data as JobEnvelope) : null };
   });
 }
 
@@ -103,14 +108,19 @@ export async function requeueDeadLetters(runtime: QueueRuntime, options: Requeue
   const redis = runtime.redis;
   if (!redis) return 0;
   const wanted = options.ids ? new Set(options.ids) : null;
-  const letters = (await listDeadLetters(runtime, wanted ? 10_000 : options.limit ?? 100)).filter((l) => !wanted || wanted.has(l.deadLetterId));
+  const read = await readDeadLetters(runtime, wanted ? 10_000 : options.limit ?? 100);
+  const letters = read.filter(({ letter }) => !wanted || wanted.has(letter.deadLetterId));
   if (letters.length === 0) return 0;
   const now = runtime.kit.clock.now();
-  const entries = letters.map((l) => ({
-    id: l.deadLetterId,
-    record: l.jobId ? recordPairs({ status: "queued", mode: "stream", attempts: 0, updatedAt: now }) : [],
+  const entries = letters.map(({ letter, envelope: e }) => ({
+    id: letter.deadLetterId,
+    // The whole identity, not just the status: a dead letter can outlive its record (statusTtl),
+    // and a few fields alone do not read back as a record (GET /jobs/:id would say 404).
+    record: e
+      ? recordPairs({ id: e.id, type: e.type, status: "queued", mode: "stream", attempts: 0, maxAttempts: e.maxAttempts, enqueuedAt: e.enqueuedAt, updatedAt: now })
+      : [],
   }));
-  const recordKeys = letters.map((l) => runtime.kit.keys.queueJob(l.jobId ?? `unreadable-${l.deadLetterId}`));
+  const recordKeys = letters.map(({ letter: l }) => runtime.kit.keys.queueJob(l.jobId ?? `unreadable-${l.deadLetterId}`));
   const [moved, trimmed] = await mustReach(runtime, "queue.requeue-dead", () =>
     runScript(redis, REQUEUE_DEAD, [runtime.deadKey, runtime.streamKey, ...recordKeys], [
       runtime.settings.maxLength, runtime.settings.statusTtlSeconds, JSON.stringify(entries),

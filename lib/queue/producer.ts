@@ -17,6 +17,9 @@ import { ENQUEUE } from "./scripts";
 import type { QueueRuntime } from "./settings";
 import { counterKeys, warnTrimmed } from "./throughput";
 
+/** How far a delay extends the status record's TTL at most (100 years: any real delay). */
+const MAX_RECORD_DELAY_MS = 100 * 365 * 86_400_000;
+
 export interface EnqueueOptions {
   /** Run no earlier than this from now. */
   delay?: Duration;
@@ -57,7 +60,8 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   const delayMs = options.delay === undefined ? 0 : toMs(options.delay);
   const dedupe = options.dedupe;
   if (dedupe !== undefined && (typeof dedupe.id !== "string" || dedupe.id.length === 0)) throw new RangeError("dedupe.id must be a non-empty string");
-  const dedupeWindowMs = dedupe?.window === undefined ? settings.dedupeWindowMs : toMs(dedupe.window);
+  // Whole ms: SET PX refuses a fraction, which toMs keeps for plain numbers.
+  const dedupeWindowMs = dedupe?.window === undefined ? settings.dedupeWindowMs : Math.ceil(toMs(dedupe.window));
   if (dedupe && dedupeWindowMs < 1) throw new RangeError("dedupe.window must be at least 1 ms");
 
   const modeDecision = await resolveQueueMode(kit);
@@ -72,8 +76,12 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   };
   const keys = [runtime.streamKey, runtime.delayedKey, kit.keys.queueJob(envelope.id), ...counterKeys(runtime, now)];
   if (dedupe) keys.push(kit.keys.queueDedupe(settings.name, dedupe.id));
+  // A delayed job's record must outlive the wait: once expired, later updates (processing,
+  // completed) would write a few fields only, which read back as no record at all.
+  // Capped: EXPIRE refuses a TTL past Redis's range (a `delay: 1e300` job would then not enqueue).
+  const recordTtlSeconds = settings.statusTtlSeconds + Math.ceil(Math.min(delayMs, MAX_RECORD_DELAY_MS) / 1000);
   const args = [
-    mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, settings.statusTtlSeconds,
+    mode === "stream" ? "stream" : "record", encodeEnvelope(envelope), runAt ?? 0, settings.maxLength, recordTtlSeconds,
     dedupeWindowMs, envelope.id, DEFAULT_TTLS.counter.minuteBucketSeconds, ...recordPairs(record),
   ];
   const redis = runtime.redis;

@@ -75,7 +75,9 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
   positiveInteger("maxLength", maxLength);
   const deadLetterMaxLength = options.deadLetterMaxLength ?? 10_000;
   positiveInteger("deadLetterMaxLength", deadLetterMaxLength);
-  const reclaimAfterMs = toMs(options.reclaimAfter ?? "90 s");
+  // Whole ms, as for dedupe windows below: toMs keeps a number's fraction, and XAUTOCLAIM's
+  // min-idle and SET PX refuse one (a Redis error on every consume or enqueue).
+  const reclaimAfterMs = Math.ceil(toMs(options.reclaimAfter ?? "90 s"));
   if (reclaimAfterMs < 100) throw new RangeError(`reclaimAfter must be at least 100 ms, got ${reclaimAfterMs} ms`);
   const statusTtlSeconds = Math.ceil(
     options.statusTtl === undefined ? DEFAULT_TTLS.queue.jobStatusSeconds : toMs(options.statusTtl) / 1000,
@@ -88,7 +90,7 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
     backoff: resolveBackoff(options.backoff),
     jobTimeoutMs: toMs(options.jobTimeout ?? "30 s"),
     reclaimAfterMs,
-    dedupeWindowMs: toMs(options.dedupeWindow ?? "10 m"),
+    dedupeWindowMs: Math.ceil(toMs(options.dedupeWindow ?? "10 m")),
     maxLength,
     deadLetterMaxLength,
     statusTtlSeconds,
