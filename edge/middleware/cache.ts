@@ -12,6 +12,7 @@ import {
   responseCacheTarget,
   routeCachePolicy,
   storeResponse,
+  UNSTORABLE_PASS_MS,
   type RouteCachePolicy,
 } from "../../lib/cache";
 import type { AppEnv } from "../env";
@@ -47,7 +48,8 @@ export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<A
     // Only a ticket this request proved is used; a client-sent header is ignored. "" (a degraded
     // lookup) is no ticket: there are no captured versions to store it as valid with (as on Next).
     const ticket = decision.ticket || null;
-    const release = () => (ticket ? kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket) : Promise.resolve());
+    // Nothing stored after a throw: a pass marker, so readers neither wait nor queue (UNSTORABLE_PASS_MS).
+    const release = () => (ticket ? kit.cache.withNamespace(target.namespace, target.policy).fill.pass(target.key, ticket, UNSTORABLE_PASS_MS) : Promise.resolve());
     try {
       await next();
     } catch (error) {

@@ -30,6 +30,7 @@ import { lookupOrLease, type LookupOrLeaseOptions, type LookupOrLeaseResult } fr
 import { scanDelete, type PrefixDeleteResult, type ScanDeleteBounds } from "./scan-delete";
 import { asEnvelope, type CacheEnvelope, type EntryOutcome } from "./envelope";
 import { newToken } from "./memory-store";
+import { CACHE_LEASE_PASS } from "./lease-pass-script";
 import { CACHE_READ, CACHE_WRITE } from "./scripts";
 
 export { capturedStamp } from "./backend-types";
@@ -135,6 +136,14 @@ export class CacheBackend {
   /** Gives a lease back without writing (backend-lease.ts). */
   releaseLease(entryKey: string, token: string): Promise<BackendInfo> {
     return releaseLease(this.deps, entryKey, token);
+  }
+
+  /** Turns the lease `token` holds into a pass marker for `ms` (lease-pass-script.ts); degraded: nothing to pass. */
+  passLease(entryKey: string, token: string, ms: number): Promise<BackendInfo> {
+    return this.#guarded<BackendInfo>("cache.pass", (degraded) => ({ backend: "memory", degraded }), async (redis) => {
+      await runScript(redis, CACHE_LEASE_PASS, [leaseKey(entryKey)], [token, Math.max(1, Math.ceil(ms))]);
+      return { backend: "redis" };
+    });
   }
 
   /** Whether `token` still holds the lease of `entryKey` (backend-lease.ts). */

@@ -76,7 +76,7 @@ export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
         return { ...lookup, proven: false, lease: { won, ticket } };
       }
       const ticket = found.backend === "redis" && found.leased ? ticketOf(leaseToken, found.tokens) : "";
-      return { ...lookup, proven: false, lease: { won: found.leased, ticket } };
+      return { ...lookup, proven: false, lease: { won: found.leased, ticket, ...(found.passed ? { pass: true as const } : {}) } };
     },
     async acquire(key, fillOptions = {}) {
       return acquire(key, fillOptions.tags ?? [], fillOptions.lease, newLeaseToken());
@@ -115,6 +115,10 @@ export function createFill(ctx: FillContext): CacheFill {
     async holds(key, ticket) {
       const [leaseToken] = ticket.split(".");
       return leaseToken ? backend.holdsLease(keys.cache(namespace, key), leaseToken) : false;
+    },
+    async pass(key, ticket, ms) {
+      const [leaseToken] = ticket.split(".");
+      if (leaseToken) note(await backend.passLease(keys.cache(namespace, key), leaseToken, ms));
     },
   };
 }

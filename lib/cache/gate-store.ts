@@ -7,16 +7,17 @@
 import type { AfterHook, GateContext } from "../gate";
 import type { Kit } from "../kit";
 import type { CacheContinueDecision } from "./gate";
-import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, type ResponseCacheTarget } from "./http-cache";
+import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, UNSTORABLE_PASS_MS, type ResponseCacheTarget } from "./http-cache";
 
 /**
  * Only a ticket this request proved is used; a client-sent header is ignored. When the handler threw,
- * nothing is stored and the lease is given back so readers do not wait it out.
+ * nothing is stored and the lease becomes a pass marker, so readers neither wait it out nor queue
+ * behind one another for a fill that keeps failing (http-cache.ts UNSTORABLE_PASS_MS).
  */
 export function storeAfterHandler(ctx: GateContext<Kit>, target: ResponseCacheTarget, decision: CacheContinueDecision, ticket: string | null): AfterHook {
   return async (response, { error }) => {
     if (error !== undefined) {
-      if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
+      if (ticket) await ctx.kit.cache.withNamespace(target.namespace, target.policy).fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
       return response;
     }
     const stored = await storeResponse(ctx.kit, target, response, ticket, ctx.request.method);

@@ -27,6 +27,13 @@ export const CACHE_NOT_STORED_HEADER = "x-cache-not-stored";
 
 const DEFAULT_HEADERS = ["content-type", "content-language", "content-encoding", "etag", "last-modified", "cache-control", "link", "vary"];
 const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
+/**
+ * How long a fill whose answer could not be stored (an error status, Set-Cookie, no-store, too large…)
+ * leaves a pass marker on the lease (CacheFill.pass): meanwhile every request of that URL goes to the
+ * route at once instead of waiting for a fill that will not come. Short, so an origin that recovers is
+ * cached again within seconds; after it, one request takes the lease and tries again.
+ */
+export const UNSTORABLE_PASS_MS = 5_000;
 const CACHEABLE_METHODS = new Set(["GET", "HEAD"]);
 
 /** Where one request's response lives in the cache. */
@@ -83,7 +90,8 @@ export async function responseCacheTarget(request: Request, route: MatchedRoute<
 export type StoreOutcome = "stored" | "not-cacheable" | "too-large" | "outdated" | "degraded" | "no-lease";
 
 /**
- * Stores `response` for `target` if it is cacheable and releases the fill lease either way. Returns
+ * Stores `response` for `target` if it is cacheable and releases the fill lease — or, when it cannot be
+ * stored, leaves a pass marker on it for UNSTORABLE_PASS_MS (concurrent requests then skip the wait). Returns
  * a response equivalent to `response` (its body was read) and what happened. `ticket` "" (what a
  * degraded lookup hands out) counts as none: served, never stored.
  */
@@ -92,7 +100,7 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const verdict = storability(response, target.policy, target.shared, method);
   if (!verdict.storable) {
-    if (ticket) await cache.fill.release(target.key, ticket);
+    if (ticket) await cache.fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
     return { response: verdict.reason ? withHeader(response, CACHE_NOT_STORED_HEADER, verdict.reason) : response, outcome: "not-cacheable" };
   }
   // No fill lease (a loser whose wait for the winner ran out, or a degraded lookup): its body may
@@ -104,11 +112,11 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
     read = await readCapped(response, target.policy.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   } catch (err) {
     // The body failed mid-stream: nothing will be stored, so readers must not wait out the lease.
-    await cache.fill.release(target.key, ticket);
+    await cache.fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
     throw err;
   }
   if ("overflow" in read) {
-    await cache.fill.release(target.key, ticket);
+    await cache.fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
     return { response: read.overflow, outcome: "too-large" };
   }
   const { body } = read;

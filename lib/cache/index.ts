@@ -37,6 +37,7 @@ export {
   responseCacheTarget,
   routeCachePolicy,
   storeResponse,
+  UNSTORABLE_PASS_MS,
   type ResponseCacheTarget,
   type ResponseCacheDecision,
   type StoreOutcome,

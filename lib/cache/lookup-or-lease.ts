@@ -26,6 +26,8 @@ export interface LookupOrLeaseResult extends BackendInfo {
   entry?: CacheEnvelope;
   /** The lease is the caller's (taken now, proven, or degraded fail-open). */
   leased: boolean;
+  /** A pass marker holds the lease (the last fill was not storable): go to the origin, do not wait. */
+  passed?: true;
   /** Namespace then tag version tokens (after creating missing ones when the lease was taken). */
   tokens: (string | undefined)[];
 }
@@ -53,6 +55,7 @@ export function lookupOrLease(
       outcome: (outcome as EntryOutcome | "proven") ?? "corrupt",
       ...(entry ? { entry } : {}),
       leased: Number(leased) === 1,
+      ...(Number(leased) === 2 ? { passed: true as const } : {}),
       tokens: tokens.map(asToken),
       backend: "redis",
     } satisfies LookupOrLeaseResult;

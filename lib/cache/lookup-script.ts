@@ -36,7 +36,9 @@ export const CACHE_LOOKUP = defineScript<CacheLookupReply>({
 -- ARGV[6..] one new token per version key (KEYS[3..]), set only if that key is missing and the lease was taken
 -- returns   { outcome, envelope|false, leased, namespace token|false, tag tokens|false ... }
 --           outcome: proven | hit | stale | miss | expired | invalid | corrupt (envelope only for hit/stale)
---           leased: 1 the lease is the caller's (taken now, or proven), 0 not (held by another, or not asked)
+--           leased: 1 the lease is the caller's (taken now, or proven), 0 not (held by another, or not asked),
+--                   2 pass: the last fill of this entry was not storable (lease-pass-script.ts): go to the
+--                   origin without waiting, store nothing, until the marker lapses
 -- A fresh hit writes nothing (the caller counts stats outside, batched).
 if ARGV[2] ~= "" and redis.call("GET", KEYS[2]) == ARGV[2] then
   return { "proven", false, 1 }
@@ -57,16 +59,20 @@ end
 ${ENTRY_DECISION_LUA}local body = false
 if outcome == "hit" or outcome == "stale" then body = raw end
 local leased = 0
-if outcome ~= "hit" and ARGV[3] ~= "" and redis.call("SET", KEYS[2], ARGV[3], "NX", "PX", ARGV[4]) then
-  leased = 1
-  for i = 1, #versions do
-    if not versions[i] then
-      versions[i] = ARGV[5 + i]
-      redis.call("SET", KEYS[2 + i], versions[i], "EX", ARGV[5])
+if outcome ~= "hit" and ARGV[3] ~= "" then
+  if redis.call("SET", KEYS[2], ARGV[3], "NX", "PX", ARGV[4]) then
+    leased = 1
+    for i = 1, #versions do
+      if not versions[i] then
+        versions[i] = ARGV[5 + i]
+        redis.call("SET", KEYS[2 + i], versions[i], "EX", ARGV[5])
+      end
     end
+  elseif redis.call("GET", KEYS[2]) == "pass" then
+    leased = 2
   end
 end
 return { outcome, body, leased, unpack(versions) }
 `,
-  sha1: "bcb3e77168d071759842cdbfb1ec0d79da06be82",
+  sha1: "b39226c8c19d987b95aab36cf53a11379b358239",
 });

@@ -87,8 +87,10 @@ async function decideLookup(
   }
   if (found.lease?.won) return { action: "continue", status: "MISS", ticket: found.lease.ticket, ...(found.degraded ? { degraded: found.degraded } : {}) };
 
-  // A HEAD neither fills nor waits for a filler: it goes to the route (see issueResponseLookup).
-  if (waited || isHead(request)) return { action: "continue", status: "MISS", ...(found.degraded ? { degraded: found.degraded } : {}) };
+  // A HEAD neither fills nor waits for a filler: it goes to the route (see issueResponseLookup). Nor
+  // does anyone while a pass marker holds the lease: the last fill was not storable (CacheFill.pass),
+  // so waiting for a filler would only serve the URL one request at a time.
+  if (waited || isHead(request) || found.lease?.pass) return { action: "continue", status: "MISS", ...(found.degraded ? { degraded: found.degraded } : {}) };
 
   // Another request is filling this entry: wait for it rather than hit the origin too. What the wait
   // ends with — the winner's entry, or the lease it gave back unfilled — is decided like a lookup.
@@ -126,7 +128,7 @@ async function waitForFill(kit: GateKit, target: ResponseCacheTarget): Promise<F
     await new Promise((r) => setTimeout(r, delay));
     const polled = await cache.fill.begin(target.key, { tags: target.tags });
     // Degraded, the memory store "grants" every lease: that ends the wait too (load without coordination).
-    if (polled.status !== "miss" || polled.lease?.won) return polled;
+    if (polled.status !== "miss" || polled.lease?.won || polled.lease?.pass) return polled;
   }
   return undefined;
 }

@@ -6,7 +6,7 @@
  */
 import type { Kit } from "../kit";
 import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolicy } from "../policy";
-import { CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, storeResponse, type StoreOutcome } from "./http-cache";
+import { CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, storeResponse, UNSTORABLE_PASS_MS, type StoreOutcome } from "./http-cache";
 
 export interface WithCachedResponseOptions {
   /** The kit (usually `getKit`), resolved per request so nothing is built at import time. */
@@ -32,9 +32,10 @@ export function withCachedResponse<C>(handler: (request: Request, context: C) =>
     try {
       response = await handler(request, context);
     } catch (err) {
-      // Nothing will be stored: give the gate's fill lease back now, or every reader of this URL waits
-      // (up to 3 s) for a fill that never comes. Then let Next answer the error as it would have.
-      if (route) await releaseFill(options.kit(), request, route).catch((e: unknown) => console.warn("[edge-kit] could not release the cache fill lease after the route threw:", e));
+      // Nothing will be stored: turn the gate's fill lease into a pass marker now, or every reader of
+      // this URL waits (up to 3 s) for a fill that never comes — one at a time while the route keeps
+      // failing. Then let Next answer the error as it would have.
+      if (route) await passFill(options.kit(), request, route).catch((e: unknown) => console.warn("[edge-kit] could not give back the cache fill lease after the route threw:", e));
       throw err;
     }
     if (!route) return response;
@@ -42,13 +43,13 @@ export function withCachedResponse<C>(handler: (request: Request, context: C) =>
   };
 }
 
-/** Releases the lease held by the request's fill ticket, if any (token-checked: only the holder's). */
-async function releaseFill(kit: Kit, request: Request, route: NonNullable<Parameters<typeof routeCachePolicy>[0]>): Promise<void> {
+/** Passes the lease held by the request's fill ticket, if any (token-checked: only the holder's). */
+async function passFill(kit: Kit, request: Request, route: NonNullable<Parameters<typeof routeCachePolicy>[0]>): Promise<void> {
   const ticket = request.headers.get(CACHE_FILL_HEADER);
   const policy = routeCachePolicy(route, request.method);
   if (!ticket || !policy) return;
   const target = await responseCacheTarget(request, route, policy);
-  if (target) await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket);
+  if (target) await kit.cache.withNamespace(target.namespace, target.policy).fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
 }
 
 /**

@@ -135,6 +135,12 @@ export interface CacheFill extends CacheFillLease {
   complete(key: string, value: unknown, options: WriteOptions & { ticket: string }): Promise<CacheWriteResult>;
   /** Whether the ticket's lease is still held (proves a request was sent by the lease holder). */
   holds(key: string, ticket: string): Promise<boolean>;
+  /**
+   * Gives the lease back as a pass marker for `ms` instead of freeing it (Varnish's hit-for-pass): the
+   * filler's answer could not be stored, so until the marker lapses lookups neither wait for a fill
+   * nor take the lease — every request goes to the origin at once, none is stored.
+   */
+  pass(key: string, ticket: string, ms: number): Promise<void>;
 }
 
 /** The part of `CacheFill` the gates run: look up and lease, lease, give back. Nothing here writes an entry. */
@@ -165,9 +171,11 @@ export interface FillBegin<T> extends CacheLookup<T> {
   proven: boolean;
   /**
    * Absent on a fresh hit. Otherwise whether this call holds the fill lease; `ticket` completes or
-   * releases it ("" when degraded: load without coordination, nothing to release).
+   * releases it ("" when degraded: load without coordination, nothing to release). `pass`: the last
+   * fill of this entry was not storable and left a pass marker (`CacheFill.pass`): load without
+   * waiting for a filler, store nothing.
    */
-  lease?: { won: boolean; ticket: string };
+  lease?: { won: boolean; ticket: string; pass?: true };
 }
 
 /**

@@ -17,5 +17,6 @@ import { RATE_LIMIT_SCRIPTS } from "../ratelimit/scripts";
 import { QUEUE_SCRIPTS } from "../queue/scripts";
 import { CACHE_READ, CACHE_WRITE } from "../cache/scripts";
 import { CACHE_LOOKUP } from "../cache/lookup-script";
+import { CACHE_LEASE_PASS } from "../cache/lease-pass-script";
 
-export const scriptRegistry: readonly RedisScript[] = [COMPARE_AND_DELETE, ...IDEMPOTENCY_SCRIPTS, ...RATE_LIMIT_SCRIPTS, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_EXTEND, ...DEDUPE_SCRIPTS, ...QUEUE_SCRIPTS, CACHE_READ, CACHE_WRITE, CACHE_LOOKUP];
+export const scriptRegistry: readonly RedisScript[] = [COMPARE_AND_DELETE, ...IDEMPOTENCY_SCRIPTS, ...RATE_LIMIT_SCRIPTS, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_EXTEND, ...DEDUPE_SCRIPTS, ...QUEUE_SCRIPTS, CACHE_READ, CACHE_WRITE, CACHE_LOOKUP, CACHE_LEASE_PASS];

@@ -1,11 +1,12 @@
 /**
  * The fill lease on the Hono paths (createApp's `gates()` and the standalone `cache()` middleware),
- * with the real kit: a request that lost the lease takes it over once the winner gave it back without
- * storing, and a handler that throws — even a non-Error, which escapes Hono's onError — gives the lease
- * back, so the next reader fills the entry instead of polling 3 s for a fill that never comes.
+ * with the real kit. A fill whose answer cannot be stored — an error status, or a handler that throws,
+ * even a non-Error, which escapes Hono's onError — leaves a pass marker on the lease for
+ * UNSTORABLE_PASS_MS (Varnish's hit-for-pass): requests waiting for that fill go to the route at once,
+ * and so does everyone until the marker lapses; then the next request fills the entry.
  *
- * The signal is timing-free: only a lease holder stores, so "the next request is a HIT" proves the
- * previous one held the lease (a reader that polled out its wait loads without one and stores nothing).
+ * The signals are timing-free: only a lease holder stores, so "the next request is a HIT" proves the
+ * previous one held the lease; the marker is read from Redis, and `lapse` ends it early.
  */
 import { Hono, type Context } from "hono";
 import { describe, expect, it } from "vitest";
@@ -15,6 +16,8 @@ import { cache } from "@/edge/middleware/cache";
 import { onError } from "@/edge/on-error";
 import type { RouteCachePolicy } from "@/lib/cache";
 import { createRouteTable, defineRoutes } from "@/lib/policy";
+import { UNSTORABLE_PASS_MS } from "@/lib/cache";
+import { fillLeases, lapse } from "../setup/fill-lease";
 import { createTestKit } from "../setup/kit";
 
 const BASE = "/api/edge";
@@ -29,15 +32,17 @@ function routesFor(policy: RouteCachePolicy = { ttl: "1 m" }) {
 
 /** createApp: the gates() middleware, as the app ships. */
 function gatedApp(handler: Handler) {
-  const app = createApp(kit, { basePath: BASE, routes: routesFor() });
+  const routes = routesFor();
+  const app = createApp(kit, { basePath: BASE, routes });
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`) };
+  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name };
 }
 
 /** The standalone cache() middleware on a bare Hono app. */
 function cachedApp(handler: Handler) {
-  const table = createRouteTable(routesFor());
+  const routes = routesFor();
+  const table = createRouteTable(routes);
   const app = new Hono<AppEnv>().basePath(BASE);
   app.use(async (c, next) => {
     c.set("kit", kit);
@@ -48,7 +53,7 @@ function cachedApp(handler: Handler) {
   app.use(cache({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`) };
+  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name };
 }
 
 const apps = [
@@ -57,10 +62,10 @@ const apps = [
 ] as const;
 
 describe.each(apps)("%s", (_name, build) => {
-  it("a request that lost the lease takes it over when the winner gives it back unstored, and stores", async () => {
+  it("a request waiting for a fill whose answer is not storable goes to the route as soon as it is passed; nothing is stored until the marker lapses", async () => {
     let winnerRunning!: () => void;
     const running = new Promise<void>((r) => (winnerRunning = r));
-    const { get } = build(async (c, n) => {
+    const { get, name } = build(async (c, n) => {
       if (n > 1) return c.json({ n });
       winnerRunning();
       await new Promise((r) => setTimeout(r, 300));
@@ -72,16 +77,40 @@ describe.each(apps)("%s", (_name, build) => {
     expect((await winner).status).toBe(502);
     expect([waiter.status, waiter.headers.get("x-cache")]).toEqual([200, "MISS"]);
     expect(await waiter.json()).toStrictEqual({ n: 2 });
+    const [marker] = await fillLeases(kit, name);
+    expect(marker?.value).toBe("pass");
+    expect(marker?.pttl).toBeGreaterThan(0);
+    expect(marker?.pttl).toBeLessThanOrEqual(UNSTORABLE_PASS_MS);
+    // Within the pass window: straight to the route, not stored (no lease to store with).
+    const passed = await get();
+    expect([passed.headers.get("x-cache"), await passed.json()]).toStrictEqual(["MISS", { n: 3 }]);
+    await lapse(kit, name);
+    expect((await get()).headers.get("x-cache")).toBe("MISS"); // the filler again
     const next = await get();
     expect(next.headers.get("x-cache")).toBe("HIT");
-    expect(await next.json()).toStrictEqual({ n: 2 });
+    expect(await next.json()).toStrictEqual({ n: 4 });
+  });
+
+  it("a hot URL whose answers are not storable is served in parallel, not one request at a time", async () => {
+    let inRoute = 0;
+    let most = 0;
+    const { get } = build(async (c) => {
+      most = Math.max(most, ++inRoute);
+      await new Promise((r) => setTimeout(r, 100));
+      inRoute--;
+      return c.json({ error: "not found" }, 404);
+    });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get()));
+    expect(answers.map((r) => r.status)).toEqual(Array(8).fill(404));
+    // Freeing the lease instead let one waiter take it over while the others polled on: never two at once.
+    expect(most).toBeGreaterThan(1);
   });
 
   it.each([
     ["an Error", () => new Error("boom")],
     ["a non-Error value", () => "boom"],
-  ])("a handler throwing %s gives the lease back: the next request fills the entry", async (_label, thrown) => {
-    const { get } = build((c, n) => {
+  ])("a handler throwing %s leaves a pass marker, not a held lease: the next request goes to the route at once", async (_label, thrown) => {
+    const { get, name } = build((c, n) => {
       if (n === 1) throw thrown();
       return c.json({ n });
     });
@@ -92,8 +121,11 @@ describe.each(apps)("%s", (_name, build) => {
         () => "rejected",
       );
     expect([500, "rejected"]).toContain(failed);
-    const refill = await get();
-    expect([refill.status, refill.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    expect((await fillLeases(kit, name)).map((l) => l.value)).toEqual(["pass"]);
+    const passed = await get();
+    expect([passed.status, passed.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    await lapse(kit, name);
+    expect((await get()).headers.get("x-cache")).toBe("MISS");
     expect((await get()).headers.get("x-cache")).toBe("HIT");
   });
 });

@@ -8,6 +8,7 @@ import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
 import type { RouteCachePolicy } from "@/lib/cache";
 import { defineRoutes } from "@/lib/policy";
+import { fillLeases, lapse } from "../setup/fill-lease";
 import { createTestKit } from "../setup/kit";
 
 const BASE = "/api/edge";
@@ -20,7 +21,7 @@ function appWith(cache: RouteCachePolicy, handler: (c: Context<AppEnv>, n: numbe
   const routes = defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `limits-${Date.now().toString(36)}-${counter++}`, policy: { cache } }]);
   const app = createApp(kit, { basePath: BASE, routes });
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(URL_), loads: () => n };
+  return { get: () => app.request(URL_), loads: () => n, name: routes[0]!.name };
 }
 
 describe("a body larger than the cache can hold", () => {
@@ -72,15 +73,15 @@ describe("the body the store reads", () => {
     // …and every byte still arrives, in order.
     expect((await res.arrayBuffer()).byteLength).toBe(total);
     expect(body.pulled()).toBe(total);
-    // The lease was given back: the next request fills again.
+    // Not stored; the lease became a pass marker: the next request goes to the route at once, unstored.
     const again = await get();
     expect([again.status, again.headers.get("x-cache")]).toEqual([200, "MISS"]);
     await again.body?.cancel();
   });
 
-  it("a body that fails while being stored gives the fill lease back (the next request fills, no wait)", async () => {
+  it("a body that fails while being stored leaves a pass marker, not a held lease (the next request does not wait)", async () => {
     let fail = true;
-    const { get, loads } = appWith({ ttl: "1 m" }, () => {
+    const { get, loads, name } = appWith({ ttl: "1 m" }, () => {
       if (!fail) return new Response("ok");
       fail = false;
       const stream = new ReadableStream<Uint8Array>({
@@ -94,9 +95,12 @@ describe("the body the store reads", () => {
     const first = await get();
     expect(first.status).toBe(500);
     // Had the lease been left behind, this request would wait for it (3 s of polls) and then load unstored.
+    expect((await fillLeases(kit, name)).map((l) => l.value)).toEqual(["pass"]);
     const second = await get();
     expect([second.status, second.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    await lapse(kit, name);
+    expect((await get()).headers.get("x-cache")).toBe("MISS");
     expect((await get()).headers.get("x-cache")).toBe("HIT");
-    expect(loads()).toBe(2);
+    expect(loads()).toBe(3);
   });
 });

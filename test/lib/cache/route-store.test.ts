@@ -1,14 +1,16 @@
 /**
  * The Next half of a cached read, driven as middleware.ts and the route do it: `cacheGate` takes the
  * fill lease on a MISS and forwards the ticket; `withCachedResponse` runs the route and stores. Real
- * kit, real Redis. A route that throws must give the lease back, or every reader of that URL waits 3 s
- * for a fill that never comes and then loads unstored.
+ * kit, real Redis. A route that throws must not keep the lease, or every reader of that URL waits 3 s
+ * for a fill that never comes and then loads unstored: it leaves a pass marker (readers go to the
+ * route at once, unstored) until UNSTORABLE_PASS_MS lapses.
  */
 import { describe, expect, it } from "vitest";
 import { CACHE_FILL_HEADER, withCachedResponse } from "@/lib/cache";
 import { cacheGate } from "@/lib/cache/gate";
 import type { GateOutcome } from "@/lib/gate";
 import { createRouteTable, defineRoutes } from "@/lib/policy";
+import { fillLeases, lapse } from "../../setup/fill-lease";
 import { createTestKit } from "../../setup/kit";
 
 const kit = createTestKit();
@@ -23,7 +25,7 @@ function setup() {
     cacheGate({ kit, request: new Request(url, { headers }), route: table.match("GET", "/items/7")!, identity: { ip: null, userId: null }, waitUntil: () => {} });
   /** The request as the route sees it: with the ticket the gate forwarded. */
   const routed = (outcome: GateOutcome) => new Request(url, { headers: { [CACHE_FILL_HEADER]: ticketOf(outcome) } });
-  return { routes, gate, routed };
+  return { routes, gate, routed, name: routes[0]!.name };
 }
 
 function ticketOf(outcome: GateOutcome): string {
@@ -31,14 +33,20 @@ function ticketOf(outcome: GateOutcome): string {
 }
 
 describe("withCachedResponse", () => {
-  it("gives the gate's fill lease back when the route throws, then rethrows", async () => {
-    const { routes, gate, routed } = setup();
+  it("turns the gate's fill lease into a pass marker when the route throws, then rethrows", async () => {
+    const { routes, gate, routed, name } = setup();
     const miss = await gate();
     expect(ticketOf(miss)).not.toBe("");
     const failing = withCachedResponse(() => Promise.reject(new Error("database down")), { kit: () => kit, routes });
     await expect(failing(routed(miss), {})).rejects.toThrow("database down");
 
-    // The lease is free: the next reader is the filler at once (before, it waited for the lease).
+    // Passed: the next reader goes to the route at once, without a ticket (before, it waited for the lease).
+    expect((await fillLeases(kit, name)).map((l) => l.value)).toEqual(["pass"]);
+    const passed = await gate();
+    expect(passed.action).toBe("continue");
+    expect(ticketOf(passed)).toBe("");
+    // Once the marker lapses, the next reader is the filler.
+    await lapse(kit, name);
     const next = await gate();
     expect(next.action).toBe("continue");
     expect(ticketOf(next)).not.toBe("");
