@@ -84,6 +84,12 @@ export function idempotency(options: IdempotencyMiddlewareOptions = {}): Middlew
         c.set("idempotencySignal", heartbeat.signal);
         try {
           await next();
+        } catch (error) {
+          // A thrown non-Error skips Hono's onError and comes out of next(): release the claim before it
+          // propagates, or every retry with this key is answered 409 until the lease lapses (as gates() does).
+          heartbeat.stop();
+          await finishWithError(kit, begun.claim).catch((err: unknown) => console.warn("[edge-kit] idempotency: could not release the claim after the handler threw:", err));
+          throw error;
         } finally {
           heartbeat.stop();
         }

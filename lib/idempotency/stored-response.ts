@@ -35,6 +35,7 @@ export interface SnapshotOptions {
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8 = new TextEncoder();
 
 /**
  * Reads `response`'s body (from a clone: the original stays unread for the caller) and snapshots it.
@@ -62,7 +63,9 @@ export async function snapshotResponse(response: Response, options: SnapshotOpti
 export function restoreResponse(stored: StoredResponse, extra: HeadersInit = {}): Response {
   const headers = new Headers(stored.h);
   new Headers(extra).forEach((value, name) => headers.set(name, value));
-  const body = stored.t !== undefined ? stored.t : stored.b !== undefined ? base64ToBytes(stored.b) : null;
+  // Text goes back as bytes: a string body would make the Response constructor add
+  // `content-type: text/plain;charset=UTF-8`, a header the original (a bytes or stream body) did not have.
+  const body = stored.t !== undefined ? utf8.encode(stored.t) : stored.b !== undefined ? base64ToBytes(stored.b) : null;
   // 204/205/304 must not carry a body (the Response constructor throws on one).
   const nullBody = stored.s === 204 || stored.s === 205 || stored.s === 304;
   return new Response(nullBody ? null : (body as BodyInit | null), { status: stored.s, headers });

@@ -66,8 +66,13 @@ export async function withLock<T>(
   } finally {
     done = true;
     clearTimeout(timer);
-    const released = await current.release();
-    if (!released.released) {
+    // release() answers outages itself; only an error reply (a bug, a foreign write: WRONGTYPE) rejects.
+    // Caught so fn's own error or result is never replaced by it (this function's contract).
+    const released = await current.release().catch((error: unknown) => {
+      console.error(`[edge-kit] lock "${name}" fence ${first.fence}: release failed; the lease ends on its own`, error);
+      return undefined;
+    });
+    if (released && !released.released) {
       console.warn(
         `[edge-kit] lock "${name}" fence ${first.fence}: ${released.reason === "lost" ? "lease had already ended before release (work may have overlapped another holder)" : `release skipped, Redis ${released.degraded}; the lease ends on its own`}`,
       );

@@ -20,6 +20,16 @@ describe("snapshotResponse / restoreResponse", () => {
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
   });
 
+  it("adds no content-type the original did not have (a UTF-8 body sent as bytes or a stream)", async () => {
+    const original = new Response(new TextEncoder().encode('{"ok":true}'), { status: 201, headers: { location: "/x/1" } });
+    expect(original.headers.get("content-type")).toBeNull();
+    const stored = await snapshotResponse(original, options);
+    const replay = restoreResponse(decodeStoredResponse(JSON.parse(JSON.stringify(stored)))!, { "idempotent-replayed": "true" });
+    expect([...replay.headers]).toEqual([...original.headers, ["idempotent-replayed", "true"]].sort(([a], [b]) => (a! < b! ? -1 : 1)));
+    expect(replay.headers.get("content-type")).toBeNull();
+    expect(await replay.text()).toBe('{"ok":true}');
+  });
+
   it("stores a non-UTF-8 body as base64 and restores the same bytes", async () => {
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0xff, 0x00, 0xfe]);
     const stored = await snapshotResponse(new Response(bytes, { headers: { "content-type": "image/png" } }), options);

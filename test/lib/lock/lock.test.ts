@@ -184,6 +184,27 @@ describe("withLock", () => {
     expect(acquired(await locks.acquireLock(name, { retry: false })).fence).toBe(3);
   });
 
+  it("fn's error wins over a release that fails with a Redis error reply (the release problem is logged)", async () => {
+    const name = lockName();
+    const boom = new Error("boom");
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      // A foreign write replaces the lock key while fn runs: the release script's GET then fails (WRONGTYPE).
+      const run = locks.withLock(name, async () => {
+        await raw.del(kit.keys.lock(name));
+        await raw.hset(kit.keys.lock(name), { foreign: "1" });
+        throw boom;
+      });
+      await expect(run).rejects.toBe(boom);
+    } finally {
+      console.error = original;
+      await raw.del(kit.keys.lock(name));
+    }
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
   it("throws LockNotAcquiredError (E_LOCK_NOT_ACQUIRED, with the holder's remaining lease) and never runs fn", async () => {
     const name = lockName();
     const holder = acquired(await locks.acquireLock(name, { lease: "20 s" }));
