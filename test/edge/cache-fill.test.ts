@@ -36,7 +36,7 @@ function gatedApp(handler: Handler) {
   const app = createApp(kit, { basePath: BASE, routes });
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name };
+  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name! };
 }
 
 /** The standalone cache() middleware on a bare Hono app. */
@@ -53,7 +53,7 @@ function cachedApp(handler: Handler) {
   app.use(cache({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name };
+  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name! };
 }
 
 const apps = [

@@ -21,7 +21,7 @@ function appWith(cache: RouteCachePolicy, handler: (c: Context<AppEnv>, n: numbe
   const routes = defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `limits-${Date.now().toString(36)}-${counter++}`, policy: { cache } }]);
   const app = createApp(kit, { basePath: BASE, routes });
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(URL_), loads: () => n, name: routes[0]!.name };
+  return { get: () => app.request(URL_), loads: () => n, name: routes[0]!.name! };
 }
 
 describe("a body larger than the cache can hold", () => {

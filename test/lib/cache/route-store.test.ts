@@ -25,7 +25,7 @@ function setup() {
     cacheGate({ kit, request: new Request(url, { headers }), route: table.match("GET", "/items/7")!, identity: { ip: null, userId: null }, waitUntil: () => {} });
   /** The request as the route sees it: with the ticket the gate forwarded. */
   const routed = (outcome: GateOutcome) => new Request(url, { headers: { [CACHE_FILL_HEADER]: ticketOf(outcome) } });
-  return { routes, gate, routed, name: routes[0]!.name };
+  return { routes, gate, routed, name: routes[0]!.name! };
 }
 
 function ticketOf(outcome: GateOutcome): string {
