@@ -7,11 +7,15 @@ export type Duration = `${number} ${DurationUnit}` | `${number}${DurationUnit}` 
 
 const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Milliseconds in a Duration; throws RangeError on a malformed or negative value. */
+/**
+ * Whole milliseconds in a Duration; throws RangeError on a malformed or negative value. A number is
+ * rounded UP (Redis's PX, PEXPIRE and XAUTOCLAIM refuse a fraction, so a `lease: 1500.5` failed every
+ * command it reached; up, so a positive duration never becomes 0). Strings round to nearest, as before.
+ */
 export function toMs(duration: Duration): number {
   if (typeof duration === "number") {
     if (!Number.isFinite(duration) || duration < 0) throw new RangeError(`Invalid duration: ${duration}`);
-    return duration;
+    return Math.ceil(duration);
   }
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(duration.trim());
   if (!match) throw new RangeError(`Invalid duration: "${duration}" (expected e.g. "300 ms", "15 s", "5 m", "24 h", "90 d")`);
