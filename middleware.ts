@@ -56,7 +56,8 @@ export async function middleware(req: NextRequest, event: NextFetchEvent): Promi
 
   const requestHeaders = new Headers(req.headers);
   for (const name of GATE_ONLY_HEADERS) requestHeaders.delete(name);
-  result.requestHeaders.forEach((value, name) => requestHeaders.set(name, value));
+  // An empty value removes the field (a gate dropping a client header, e.g. a cache fill's validators).
+  result.requestHeaders.forEach((value, name) => (value === "" ? requestHeaders.delete(name) : requestHeaders.set(name, value)));
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   result.responseHeaders.forEach((value, name) => response.headers.set(name, value));
   return response;

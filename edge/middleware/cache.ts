@@ -13,6 +13,8 @@ import {
   routeCachePolicy,
   storeResponse,
   UNSTORABLE_PASS_MS,
+  answerValidators,
+  unconditionalFill,
   type RouteCachePolicy,
 } from "../../lib/cache";
 import type { AppEnv } from "../env";
@@ -48,6 +50,10 @@ export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<A
     // Only a ticket this request proved is used; a client-sent header is ignored. "" (a degraded
     // lookup) is no ticket: there are no captured versions to store it as valid with (as on Next).
     const ticket = decision.ticket || null;
+    // The fill goes to the handler unconditional; the client's validators are answered after the store
+    // (lib/cache/fill-request.ts).
+    const asked = c.req.raw;
+    if (ticket) c.req.raw = unconditionalFill(asked);
     // Nothing stored after a throw: a pass marker, so readers neither wait nor queue (UNSTORABLE_PASS_MS).
     const release = () => (ticket ? kit.cache.withNamespace(target.namespace, target.policy).fill.pass(target.key, ticket, UNSTORABLE_PASS_MS) : Promise.resolve());
     try {
@@ -61,7 +67,8 @@ export function cache(options: CacheMiddlewareOptions = {}): MiddlewareHandler<A
       // The handler threw (onError answered): nothing to store, and the lease goes back at once.
       await release();
     } else {
-      c.res = (await storeResponse(kit, target, c.res, ticket, c.req.method)).response;
+      const stored = (await storeResponse(kit, target, c.res, ticket, c.req.method)).response;
+      c.res = ticket ? answerValidators(asked, stored) : stored;
     }
     c.res.headers.set(CACHE_STATUS_HEADER, decision.status);
     if (decision.degraded) c.res.headers.set(CACHE_DEGRADED_HEADER, decision.degraded);

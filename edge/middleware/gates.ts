@@ -8,7 +8,7 @@
  * MISS stored after the handler (the gates' `after` hooks, innermost first).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { createCacheGate, storeAfterHandler } from "../../lib/cache";
+import { CACHE_FILL_HEADER, createCacheGate, storeAfterHandler, unconditionalFill } from "../../lib/cache";
 import { runGates, type Gate } from "../../lib/gate";
 import { resolveIdentity, type UserResolver } from "../../lib/http";
 import type { Kit } from "../../lib/kit";
@@ -55,6 +55,9 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
     if (result.variables.rateLimit) c.set("rateLimit", result.variables.rateLimit);
     if (result.action === "respond" && result.response) return result.response;
 
+    // A cache fill reaches the handler without the client's validators (lib/cache/fill-request.ts); the
+    // cache gate's after hook answers them from the full response. c.req.raw is what handlers read.
+    if (result.requestHeaders.get(CACHE_FILL_HEADER)) c.req.raw = unconditionalFill(c.req.raw);
     // The idempotency claim's lease is renewed while the handler runs (lib/idempotency/heartbeat.ts).
     const heartbeat = startForwardedClaimHeartbeat(kit, result.requestHeaders, { waitUntil });
     if (heartbeat) c.set("idempotencySignal", heartbeat.signal);

@@ -6,6 +6,7 @@
  */
 import type { AfterHook, GateContext } from "../gate";
 import type { Kit } from "../kit";
+import { answerValidators } from "./fill-request";
 import type { CacheContinueDecision } from "./gate";
 import { CACHE_DEGRADED_HEADER, CACHE_STATUS_HEADER, storeResponse, UNSTORABLE_PASS_MS, type ResponseCacheTarget } from "./http-cache";
 
@@ -21,9 +22,12 @@ export function storeAfterHandler(ctx: GateContext<Kit>, target: ResponseCacheTa
       return response;
     }
     const stored = await storeResponse(ctx.kit, target, response, ticket, ctx.request.method);
-    const headers = stored.response.headers;
+    // The handler saw the fill unconditional (gates() swapped in unconditionalFill): the client's own
+    // validators are answered here, from the full response.
+    const answered = ticket ? answerValidators(ctx.request, stored.response) : stored.response;
+    const headers = answered.headers;
     headers.set(CACHE_STATUS_HEADER, decision.status);
     if (decision.degraded) headers.set(CACHE_DEGRADED_HEADER, decision.degraded);
-    return stored.response;
+    return answered;
   };
 }

@@ -15,6 +15,7 @@ import { defineGate, type Gate, type GateContext, type GateOutcome } from "../ga
 import type { AfterHook } from "../gate";
 import type { GateKit } from "../kit";
 import { CACHE_DEGRADED_HEADER, CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
+import { fillValidators } from "./fill-request";
 import { issueResponseLookup } from "./response-lookup";
 
 export interface CacheGateOptions<K extends GateKit = GateKit> {
@@ -77,6 +78,9 @@ function outcomeOf<K extends GateKit>(ctx: GateContext<K>, target: ResponseCache
   const ticket = decision.ticket || null;
   // Always overwrite the ticket header: a client-sent one must never reach the route as if it were ours.
   const requestHeaders = new Headers({ [CACHE_FILL_HEADER]: ticket ?? "" });
+  // The fill goes to the route unconditional, or a route honouring the client's validators answers 304
+  // and the entry is never filled (fill-request.ts). "" removes a field from the forwarded request.
+  if (ticket) for (const name of fillValidators(ctx.request)) requestHeaders.set(name, "");
   if (!store) return { action: "continue", responseHeaders, requestHeaders };
   return { action: "continue", responseHeaders, requestHeaders, after: store(ctx, target, decision, ticket) };
 }

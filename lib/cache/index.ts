@@ -46,4 +46,5 @@ export { lookupResponse, issueResponseLookup, type LookupResponseOptions, type I
 export { CACHE_LOOKUP } from "./lookup-script";
 export { cacheGate, createCacheGate, type CacheGateOptions, type CacheGateStore, type CacheContinueDecision } from "./gate";
 export { storeAfterHandler } from "./gate-store";
+export { unconditionalFill, answerValidators } from "./fill-request";
 export { withCachedResponse, storeCachedResponse, type WithCachedResponseOptions } from "./route-store";

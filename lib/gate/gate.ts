@@ -49,7 +49,7 @@ export type GateOutcome =
   | { action: "respond"; response: Response; variables?: GateVariables }
   /**
    * Let the request through. `responseHeaders` are added to whatever the route answers (RateLimit
-   * fields, x-cache: MISS); `requestHeaders` are forwarded to the route (e.g. an idempotency claim token).
+   * fields, x-cache: MISS); `requestHeaders` are forwarded to the route (e.g. an idempotency claim token; an empty value removes the field).
    */
   | { action: "continue"; responseHeaders?: Headers; requestHeaders?: Headers; after?: AfterHook; variables?: GateVariables };
 

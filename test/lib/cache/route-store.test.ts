@@ -56,6 +56,25 @@ describe("withCachedResponse", () => {
     expect(hit.action === "respond" && hit.response.headers.get("x-cache")).toBe("HIT");
   });
 
+  it("a MISS carrying validators is forwarded without them (as middleware.ts forwards: an empty value removes the field), so a route honouring them answers the 200 that fills the entry", async () => {
+    const { routes, gate } = setup();
+    const client = { "if-none-match": '"7-v1"', "if-modified-since": "Sun, 06 Dec 2026 00:00:00 GMT" };
+    const miss = await gate(client);
+    if (miss.action !== "continue") throw new Error("expected a MISS");
+    // middleware.ts: the client's headers, minus what the gates remove, plus what they set.
+    const forwarded = new Headers(client);
+    miss.requestHeaders?.forEach((value, name) => (value === "" ? forwarded.delete(name) : forwarded.set(name, value)));
+    expect([forwarded.has("if-none-match"), forwarded.has("if-modified-since")]).toEqual([false, false]);
+    const honouring = withCachedResponse(
+      (req) => (req.headers.get("if-none-match") === '"7-v1"' ? new Response(null, { status: 304, headers: { etag: '"7-v1"' } }) : Response.json({ id: "7" }, { headers: { etag: '"7-v1"' } })),
+      { kit: () => kit, routes },
+    );
+    const filled = await honouring(new Request("http://localhost/api/items/7", { headers: forwarded }), {});
+    expect([filled.status, filled.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    const hit = await gate(client);
+    expect(hit.action === "respond" && [hit.response.status, hit.response.headers.get("x-cache")]).toEqual([304, "HIT"]);
+  });
+
   it("a HIT in the middleware answers a matching If-None-Match with 304 (x-cache kept, no body)", async () => {
     const { routes, gate, routed } = setup();
     const handler = withCachedResponse(() => Response.json({ id: "7" }, { headers: { etag: '"7-v1"' } }), { kit: () => kit, routes });
