@@ -7,12 +7,14 @@ import { routes } from "./kit.config";
 import { runGates, type Gate } from "./lib/gate";
 import { errorResponse, resolveIdentity } from "./lib/http";
 import { getGateKit } from "./lib/kit-instance";
-import { createRouteTable, relativeToBase } from "./lib/policy";
+import { createRouteTable, decodePath, relativeToBase } from "./lib/policy";
 import { rateLimitGate } from "./lib/ratelimit";
 import { FORWARDED_CLAIM_HEADER, idempotencyGate } from "./lib/idempotency";
 import { CACHE_FILL_HEADER, cacheGate } from "./lib/cache";
 
 const API_BASE = "/api";
+// The Hono app's base: it gates itself (config.matcher below), whatever spelling the path arrives in.
+const EDGE_BASE = "/api/edge";
 const table = createRouteTable(routes);
 
 /**
@@ -30,7 +32,9 @@ const GATES: readonly Gate[] = [rateLimitGate, idempotencyGate, cacheGate];
 const GATE_ONLY_HEADERS = [FORWARDED_CLAIM_HEADER, CACHE_FILL_HEADER] as const;
 
 export async function middleware(req: NextRequest, event: NextFetchEvent): Promise<Response> {
-  const path = relativeToBase(req.nextUrl.pathname, API_BASE);
+  // Decoded as Next's router decodes it to pick the route (decodePath): the raw spelling is the client's choice.
+  const pathname = decodePath(req.nextUrl.pathname);
+  const path = relativeToBase(pathname, EDGE_BASE) === null ? relativeToBase(pathname, API_BASE) : null;
   const route = path === null ? null : table.match(req.method, path);
   if (!route || GATES.length === 0) {
     if (!GATE_ONLY_HEADERS.some((name) => req.headers.has(name))) return NextResponse.next();

@@ -5,7 +5,7 @@
  * client cannot make the route store under another request's key).
  */
 import type { Kit } from "../kit";
-import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolicy } from "../policy";
+import { createRouteTable, decodePath, relativeToBase, type RouteDefinition, type RoutePolicy } from "../policy";
 import { CACHE_FILL_HEADER, CACHE_STATUS_HEADER, responseCacheTarget, routeCachePolicy, storeResponse, UNSTORABLE_PASS_MS, type StoreOutcome } from "./http-cache";
 
 export interface WithCachedResponseOptions {
@@ -26,7 +26,8 @@ export function withCachedResponse<C>(handler: (request: Request, context: C) =>
   const table = createRouteTable(options.routes);
   const basePath = options.basePath ?? "/api";
   return async function cachedRouteHandler(request: Request, context: C): Promise<Response> {
-    const path = relativeToBase(new URL(request.url).pathname, basePath);
+    // Decoded as middleware.ts matches it (decodePath), so both find the same route and lease.
+    const path = relativeToBase(decodePath(new URL(request.url).pathname), basePath);
     const route = path === null ? null : table.match(request.method, path);
     let response: Response;
     try {

@@ -1,4 +1,4 @@
-export { createRouteTable, relativeToBase } from "./route-table";
+export { createRouteTable, decodePath, relativeToBase } from "./route-table";
 export type { HttpMethod, MatchedRoute, RouteDefinition, RouteTable } from "./route-table";
 export type { RoutePolicy } from "./route-policy";
 

@@ -98,6 +98,23 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
 }
 
 /**
+ * `pathname` as Next's router decodes it to find an app route: every %-escape decoded, `%2F` included
+ * (server/lib/router-utils/filesystem.js: `decodeURIComponent(itemPath)`), except `%25`, decoded once
+ * by the table's params and never twice. Next's `nextUrl.pathname` stays raw, and matching that let
+ * `/api/%6Frders` skip `/orders`' policies and `/%61pi/jobs` or `/api%2Fjobs` every gate, though Next
+ * serves them as /api/orders and /api/jobs. (Hono's `c.req.path` is decoded by Hono, for its router.)
+ * A malformed escape is left as it is: no route matches it, the route answers 400/404.
+ */
+export function decodePath(pathname: string): string {
+  if (!pathname.includes("%")) return pathname;
+  try {
+    return decodeURIComponent(pathname.replace(/%25/g, "%2525"));
+  } catch {
+    return pathname;
+  }
+}
+
+/**
  * The path relative to the API base: "/api/orders" → "/orders" for base "/api". Returns null when
  * `pathname` is not under the base.
  */

@@ -94,6 +94,17 @@ describe("GET /api/items/:id through middleware.ts and the route handler", () =>
     expect(itemsStoreLoads() - loads).toBe(1);
   });
 
+  it("a %-encoded spelling of the path (/api/%69tems/:id) is matched alike by the gate and the route: MISS stored, then HIT", async () => {
+    // The gate matches the decoded path (as Next routes it); the route's store must too, or the fill
+    // lease the gate took is never released and the spelling is never cached.
+    const id = freshId();
+    const miss = await throughNext(`${origin}/api/%69tems/${id}`);
+    expect([miss.routed, miss.res.status, miss.res.headers.get("x-cache")]).toEqual([true, 200, "MISS"]);
+    await miss.res.arrayBuffer();
+    const hit = await throughNext(`${origin}/api/%69tems/${id}`);
+    expect([hit.routed, hit.res.headers.get("x-cache")]).toEqual([false, "HIT"]);
+  });
+
   it("HEAD is answered from the stored GET by the middleware (no content), and a HEAD miss stores nothing", async () => {
     const id = freshId();
     const headMiss = await throughNext(`${origin}/api/items/${id}`, { method: "HEAD" });

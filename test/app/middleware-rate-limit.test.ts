@@ -77,4 +77,24 @@ describe("middleware.ts rate limiting", () => {
     expect(other.res.status).not.toBe(429);
     expect(other.res.headers.get("ratelimit")).toMatch(/^"api";r=99;/);
   });
+
+  it("matches the path Next routes: a %-encoded spelling of a route is gated as that route, not as another or not at all", async () => {
+    // Next's router serves app/ routes by the DECODED path (server/lib/router-utils/filesystem.js tries
+    // decodeURIComponent(itemPath)) and runs the middleware when the raw OR decoded path matches its
+    // matcher, while nextUrl.pathname stays raw: /%61pi/jobs and /api%2Fjobs reach app/api/jobs/route.ts.
+    const ip = freshIp();
+    const orders = await call("/api/%6Frders", ip, { method: "POST", headers: { "idempotency-key": "enc-1" } });
+    expect(orders.res.headers.get("ratelimit-policy")).toBe('"api";q=100;w=60, "orders";q=10;w=60');
+    const jobs = await call("/%61pi/jobs", ip, { method: "POST" });
+    expect(jobs.res.headers.get("ratelimit-policy")).toBe('"api";q=100;w=60');
+    // The same budget as the plain spelling (jobs.create), not a fresh one per spelling.
+    expect(jobs.res.headers.get("ratelimit")).toMatch(/^"api";r=99;/);
+    expect((await call("/api/jobs", ip, { method: "POST" })).res.headers.get("ratelimit")).toMatch(/^"api";r=98;/);
+    expect((await call("/api/j%6Fbs", ip, { method: "POST" })).res.headers.get("ratelimit")).toMatch(/^"api";r=97;/);
+    // An encoded slash: the matcher runs on the decoded /api/jobs, which Next serves too.
+    expect((await call("/api%2Fjobs", ip, { method: "POST" })).res.headers.get("ratelimit")).toMatch(/^"api";r=96;/);
+    // An encoded path under /api/edge is the Hono app's (it gates itself): not gated here too.
+    const edge = await call("/api/%65dge/jobs", ip, { method: "POST" });
+    expect(edge.res.headers.get("ratelimit-policy")).toBeNull();
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRouteTable, relativeToBase, type RoutePolicy } from "../../../lib/policy";
+import { createRouteTable, decodePath, relativeToBase, type RoutePolicy } from "../../../lib/policy";
 
 const table = createRouteTable([
   { pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { description: "read" } },
@@ -68,6 +68,15 @@ describe("route table", () => {
 
   it("treats a malformed %-escape as no match instead of throwing", () => {
     expect(table.match("GET", "/items/%E0%A4%A")).toBeNull();
+  });
+
+  it("decodePath decodes a path as Next's router does (%2F too), %25 once only, malformed left alone", () => {
+    expect(decodePath("/%61pi/%6Frders")).toBe("/api/orders");
+    expect(decodePath("/api%2Fjobs")).toBe("/api/jobs");
+    expect(decodePath("/items/%2541")).toBe("/items/%2541");
+    expect(table.match("GET", decodePath("/items/%2541"))?.params).toEqual({ id: "%41" });
+    expect(decodePath("/items/%E0%A4%A")).toBe("/items/%E0%A4%A");
+    expect(table.match("POST", decodePath("/%6Frders"))?.name).toBe("/orders");
   });
 
   it("rejects * anywhere but last", () => {
