@@ -20,8 +20,10 @@ import { issueResponseLookup } from "./response-lookup";
 
 export interface CacheGateOptions<K extends GateKit = GateKit> {
   /**
-   * Sends the background revalidation of a STALE hit. The default, `fetch`, goes back through the
-   * platform (and this middleware, which recognises its own ticket) to the route handler.
+   * Sends the background revalidation of a STALE hit. The default, `fetch` to the same path on
+   * `config.revalidationOrigin` (APP_ORIGIN, or the request's own origin where its Host is trusted),
+   * goes back through the platform (and this middleware, which recognises its own ticket) to the route
+   * handler; with neither, nothing is sent and the STALE entry is served until it expires.
    */
   dispatch?: (request: Request) => Promise<Response>;
   /**
@@ -43,8 +45,8 @@ export type CacheGateStore<K extends GateKit = GateKit> = (ctx: GateContext<K>, 
 
 /** Creates the gate; `cacheGate` is the default instance. */
 export function createCacheGate<K extends GateKit = GateKit>(options: CacheGateOptions<K> = {}): Gate<K> {
-  const dispatch = options.dispatch ?? ((request: Request) => fetch(request));
   return defineGate<K>("cacheGate", async (ctx) => {
+    const dispatch = options.dispatch ?? dispatchTo(ctx.kit.config.revalidationOrigin);
     const policy = routeCachePolicy(ctx.route, ctx.request.method);
     if (!policy) return { kind: "decided", outcome: stripTicket(ctx.request) };
     const target = await responseCacheTarget(ctx.request, ctx.route, policy);
@@ -83,6 +85,20 @@ function outcomeOf<K extends GateKit>(ctx: GateContext<K>, target: ResponseCache
   if (ticket) for (const name of fillValidators(ctx.request)) requestHeaders.set(name, "");
   if (!store) return { action: "continue", responseHeaders, requestHeaders };
   return { action: "continue", responseHeaders, requestHeaders, after: store(ctx, target, decision, ticket) };
+}
+
+/**
+ * The default dispatch. Never to the request's own URL unless its Host is trusted: a self-hosted
+ * `next start` builds that URL from the client's Host header, so a client could make the kit send a
+ * signed request (its own headers, the fill ticket) to any host it names — internal ones included.
+ */
+function dispatchTo(origin: string | "request" | null): ((request: Request) => Promise<Response>) | undefined {
+  if (origin === null) return undefined;
+  if (origin === "request") return (request) => fetch(request);
+  return (request) => {
+    const { pathname, search } = new URL(request.url);
+    return fetch(new Request(new URL(`${pathname}${search}`, origin), request));
+  };
 }
 
 function stripped(request: Request): Headers | undefined {

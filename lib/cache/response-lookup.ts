@@ -18,8 +18,9 @@ export interface LookupResponseOptions {
   /**
    * Sends the background revalidation request for a STALE hit (the same URL with a fill ticket).
    * Next: `fetch` (the platform routes it back through middleware to the route). Hono: `app.fetch`.
+   * Absent (Next self-hosted without APP_ORIGIN: lib/cache/gate.ts): STALE is served unrevalidated.
    */
-  dispatch: (request: Request) => Promise<Response>;
+  dispatch: ((request: Request) => Promise<Response>) | undefined;
 }
 
 /** A lookup whose Redis command has been answered. */
@@ -77,10 +78,13 @@ async function decideLookup(
     const response = replaySnapshot(found.value, { request, cacheStatus: status, createdAt: found.createdAt, now: kit.clock.now(), degraded: found.degraded });
     if (!response) return malformed(kit, request, target, ticket);
     if (found.status === "stale" && ticket !== "") {
+      const dispatch = options.dispatch;
       // Never rejects: a failed revalidation keeps the stale entry (and says so in the log).
-      const refreshing = revalidate(kit, request, target, ticket, options.dispatch).catch((err: unknown) => {
-        console.warn(`[edge-kit] cache revalidation of ${new URL(request.url).pathname} failed (stale entry kept):`, err);
-      });
+      const refreshing = dispatch
+        ? revalidate(kit, request, target, ticket, dispatch).catch((err: unknown) => {
+            console.warn(`[edge-kit] cache revalidation of ${new URL(request.url).pathname} failed (stale entry kept):`, err);
+          })
+        : unrevalidated(kit, target, ticket);
       options.waitUntil(refreshing);
     }
     return { action: "respond", status, response };
@@ -131,6 +135,15 @@ async function waitForFill(kit: GateKit, target: ResponseCacheTarget): Promise<F
     if (polled.status !== "miss" || polled.lease?.won || polled.lease?.pass) return polled;
   }
   return undefined;
+}
+
+let warnedUnrevalidated = false;
+
+/** No dispatch: the lease the lookup took goes back, and the STALE entry is served until it expires (said once). */
+async function unrevalidated(kit: GateKit, target: ResponseCacheTarget, ticket: string): Promise<void> {
+  if (!warnedUnrevalidated) console.warn("[edge-kit] STALE cache entries are not revalidated in the background: set APP_ORIGIN (a self-hosted production next start builds request URLs from the client's Host header)");
+  warnedUnrevalidated = true;
+  await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket).catch(() => undefined);
 }
 
 /**

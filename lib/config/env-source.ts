@@ -33,6 +33,7 @@ export function readEnv(): Record<EnvVarName, string | undefined> {
     METRICS_TOKEN: process.env.METRICS_TOKEN,
     CRON_SECRET: process.env.CRON_SECRET,
     TRUST_PROXY: process.env.TRUST_PROXY,
+    APP_ORIGIN: process.env.APP_ORIGIN,
     BACKEND_HEALTH_URL: process.env.BACKEND_HEALTH_URL,
     VERCEL: process.env.VERCEL,
     EDGE_KIT_ALLOW_MEMORY_MODE: process.env.EDGE_KIT_ALLOW_MEMORY_MODE,

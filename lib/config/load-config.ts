@@ -139,6 +139,7 @@ function buildConfig(v: ParsedEnv, redis: RedisConfig | null): KitConfig {
     cronSecret: v.CRON_SECRET ?? null,
     // Behind Vercel's edge the forwarded headers are set by the platform; elsewhere they are client input.
     trustProxy: v.TRUST_PROXY ?? v.VERCEL !== undefined,
+    revalidationOrigin: v.APP_ORIGIN !== undefined ? new URL(v.APP_ORIGIN).origin : v.NODE_ENV !== "production" || v.VERCEL !== undefined ? "request" : null,
     backendHealthUrl: v.BACKEND_HEALTH_URL ?? null,
     allowMemoryMode: v.EDGE_KIT_ALLOW_MEMORY_MODE,
   };
@@ -176,6 +177,7 @@ export function describeConfig(config: KitConfig): string {
     metricsToken: config.metricsToken === null ? "unset" : "set",
     cronSecret: config.cronSecret === null ? "unset" : "set",
     trustProxy: config.trustProxy,
+    revalidationOrigin: config.revalidationOrigin === null ? "none (STALE entries not revalidated: set APP_ORIGIN)" : config.revalidationOrigin === "request" ? "the request's own origin" : config.revalidationOrigin,
     backendHealthUrl: config.backendHealthUrl === null ? "none" : origin(config.backendHealthUrl),
     allowMemoryMode: config.allowMemoryMode,
   };

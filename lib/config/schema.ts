@@ -44,6 +44,13 @@ export interface KitConfig {
   readonly metricsToken: string | null;
   readonly cronSecret: string | null;
   readonly trustProxy: boolean;
+  /**
+   * Where Next's middleware sends a STALE entry's background revalidation (a `fetch` of the same path):
+   * APP_ORIGIN; else `"request"`, the request's own URL, where its Host is trusted (development, test,
+   * Vercel, which routes by host); else `null`, not sent — a self-hosted `next start` builds the URL
+   * from the client's Host header, which would then choose where the kit sends a signed request.
+   */
+  readonly revalidationOrigin: string | "request" | null;
   readonly backendHealthUrl: string | null;
   readonly allowMemoryMode: boolean;
 }
@@ -141,6 +148,7 @@ export const ENV_PARSERS = {
   CRON_SECRET: secret,
   // No default here: it follows VERCEL (see load-config).
   TRUST_PROXY: optional(booleanWord),
+  APP_ORIGIN: optional(httpUrl),
   BACKEND_HEALTH_URL: optional(httpUrl),
   VERCEL: optional(anyString),
   EDGE_KIT_ALLOW_MEMORY_MODE: withDefault(booleanWord, false),

@@ -52,6 +52,7 @@ describe("loadConfig: defaults", () => {
       metricsToken: null,
       cronSecret: null,
       trustProxy: false,
+      revalidationOrigin: "request",
       backendHealthUrl: null,
       allowMemoryMode: false,
     } satisfies KitConfig);
@@ -99,6 +100,16 @@ describe("loadConfig: defaults", () => {
     expect(loadConfig({ REDIS_COALESCE_IN_FLIGHT: "0" }).redisCoalesceInFlight).toBe(0);
     expect(describeConfig(loadConfig({ REDIS_COALESCE_IN_FLIGHT: "0" }))).toContain("redisCoalesceInFlight: off,");
     expect(configError({ REDIS_COALESCE_IN_FLIGHT: "65" }).issues).toEqual(["REDIS_COALESCE_IN_FLIGHT: must be a whole number from 0 to 64"]);
+  });
+
+  it("APP_ORIGIN is where STALE revalidations go; without it, the request's own origin only where its Host is trusted", () => {
+    const prod = { NODE_ENV: "production", METRICS_TOKEN: METRICS, CRON_SECRET: CRON, UPSTASH_REDIS_REST_URL: "https://a.upstash.io", UPSTASH_REDIS_REST_TOKEN: TOKEN };
+    expect(loadConfig({ ...prod, APP_ORIGIN: "https://shop.example.com/ignored/path?q=1" }).revalidationOrigin).toBe("https://shop.example.com");
+    expect(loadConfig({ ...prod, VERCEL: "1" }).revalidationOrigin).toBe("request");
+    // Self-hosted `next start` builds request URLs from the client's Host header: not a target to send a signed request to.
+    expect(loadConfig(prod).revalidationOrigin).toBeNull();
+    expect(loadConfig({ NODE_ENV: "development" }).revalidationOrigin).toBe("request");
+    expect(configError({ APP_ORIGIN: "shop.example.com" }).issues).toEqual(["APP_ORIGIN: must be an http:// or https:// URL"]);
   });
 
   it("REDIS_BREAKER_THRESHOLD=0 disables the breaker", () => {
@@ -371,7 +382,8 @@ describe("describeConfig", () => {
       "env: production, redis: https://eu1-example.upstash.io:8443 (UPSTASH_REDIS_REST), keyPrefix: kit, " +
         "redisCommandTimeoutMs: 1000, redisRetries: 0, redisCoalesceInFlight: join pipelines past 4 in flight, breaker: opens after 5 failures for 5000 ms, " +
         "rateLimit: fail open after 300 ms, cache: fail open, idempotency: fail closed, useRedisQueue: false, " +
-        "metricsToken: set, cronSecret: set, trustProxy: false, backendHealthUrl: https://api.example.com, " +
+        "metricsToken: set, cronSecret: set, trustProxy: false, revalidationOrigin: none (STALE entries not revalidated: set APP_ORIGIN), " +
+        "backendHealthUrl: https://api.example.com, " +
         "allowMemoryMode: false",
     );
   });
