@@ -47,7 +47,11 @@ export interface EnqueueResult {
   duplicate: boolean;
   /** Set for delayed jobs. */
   runAt?: number;
-  /** Inline mode only: Redis was unreachable, so status and dedupe were not recorded (the job still runs). */
+  /**
+   * Redis was unreachable for part of the enqueue: the USE_REDIS_QUEUE flag could not be read, so the
+   * env setting chose `mode` (either mode); or, inline, status and dedupe were not recorded (the job
+   * still runs).
+   */
   degraded?: string;
 }
 
@@ -91,7 +95,8 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
     if (outcome === "duplicate") return duplicateResult(runtime, String(id), mode);
     // Already counted by the script; the log line is for whoever watches the logs.
     if (trimmed > 0) warnTrimmed(runtime, trimmed, "enqueueing");
-    return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }) };
+    // The flag read's degradation, if any: the env default chose this mode (never silently).
+    return { id: envelope.id, status: "queued", mode, duplicate: false, ...(runAt === undefined ? {} : { runAt }), ...(modeDecision.degraded ? { degraded: modeDecision.degraded } : {}) };
   }
 
   let degraded: string | undefined = modeDecision.degraded;
