@@ -16,6 +16,13 @@ const API_BASE = "/api";
 const table = createRouteTable(routes);
 
 /**
+ * The dashboard page renders from the same Redis reads as GET /api/dashboard (about forty commands a
+ * view, no token needed): gated as that path, so its views count against the same `api` budget.
+ */
+const DASHBOARD_PAGE = "/";
+const DASHBOARD_API_PATH = "/dashboard";
+
+/**
  * Order matters: the cheapest "no" first (rate limit), then idempotency claims, then cached reads.
  * runGates sends all their Redis calls in ONE HTTP request (issue 10, lib/gate/run-gates.ts), and none
  * for an identity this isolate has already refused.
@@ -30,7 +37,7 @@ const GATES: readonly Gate[] = [rateLimitGate, idempotencyGate, cacheGate];
 const GATE_ONLY_HEADERS = [FORWARDED_CLAIM_HEADER, CACHE_FILL_HEADER] as const;
 
 export async function middleware(req: NextRequest, event: NextFetchEvent): Promise<Response> {
-  const path = relativeToBase(req.nextUrl.pathname, API_BASE);
+  const path = req.nextUrl.pathname === DASHBOARD_PAGE ? DASHBOARD_API_PATH : relativeToBase(req.nextUrl.pathname, API_BASE);
   const route = path === null ? null : table.match(req.method, path);
   if (!route || GATES.length === 0) {
     if (!GATE_ONLY_HEADERS.some((name) => req.headers.has(name))) return NextResponse.next();
@@ -77,6 +84,6 @@ function withAbsoluteLocation(response: Response, base: string): Response {
 }
 
 export const config = {
-  // /api/* except /api/edge/* (the Hono app gates itself; no double counting).
-  matcher: ["/api/((?!edge(?:/|$)).*)"],
+  // /api/* except /api/edge/* (the Hono app gates itself; no double counting), and the dashboard page.
+  matcher: ["/api/((?!edge(?:/|$)).*)", "/"],
 };
