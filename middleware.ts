@@ -18,6 +18,13 @@ const EDGE_BASE = "/api/edge";
 const table = createRouteTable(routes);
 
 /**
+ * The dashboard page renders from the same Redis reads as GET /api/dashboard (about forty commands a
+ * view, no token needed): gated as that path, so its views count against the same `api` budget.
+ */
+const DASHBOARD_PAGE = "/";
+const DASHBOARD_API_PATH = "/dashboard";
+
+/**
  * Order matters: the cheapest "no" first (rate limit), then idempotency claims, then cached reads.
  * runGates sends all their Redis calls in ONE HTTP request (issue 10, lib/gate/run-gates.ts), and none
  * for an identity this isolate has already refused.
@@ -34,7 +41,8 @@ const GATE_ONLY_HEADERS = [FORWARDED_CLAIM_HEADER, CACHE_FILL_HEADER] as const;
 export async function middleware(req: NextRequest, event: NextFetchEvent): Promise<Response> {
   // Decoded as Next's router decodes it to pick the route (decodePath): the raw spelling is the client's choice.
   const pathname = decodePath(req.nextUrl.pathname);
-  const path = relativeToBase(pathname, EDGE_BASE) === null ? relativeToBase(pathname, API_BASE) : null;
+  const path =
+    pathname === DASHBOARD_PAGE ? DASHBOARD_API_PATH : relativeToBase(pathname, EDGE_BASE) === null ? relativeToBase(pathname, API_BASE) : null;
   const route = path === null ? null : table.match(req.method, path);
   if (!route || GATES.length === 0) {
     if (!GATE_ONLY_HEADERS.some((name) => req.headers.has(name))) return NextResponse.next();
@@ -82,6 +90,6 @@ function withAbsoluteLocation(response: Response, base: string): Response {
 }
 
 export const config = {
-  // /api/* except /api/edge/* (the Hono app gates itself; no double counting).
-  matcher: ["/api/((?!edge(?:/|$)).*)"],
+  // /api/* except /api/edge/* (the Hono app gates itself; no double counting), and the dashboard page.
+  matcher: ["/api/((?!edge(?:/|$)).*)", "/"],
 };

@@ -80,13 +80,17 @@ export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = 
     };
   }
   // A reader that cannot read a figure says so in its Reading; one that fails outright is caught here.
-  const part = async <T>(name: string, read: () => Promise<Reading<T>>): Promise<Part<T>> => {
+  // `selfGuarded`: the reader runs its Redis calls under its own guards with the kit's breaker and
+  // swallows their failures into `unread` (getCacheStats, the app queues' stats()). Its return says
+  // nothing about Redis, so it must not reach the breaker: as a success it would reset the failure
+  // count and close a circuit that opened during this very scrape, with Redis still down.
+  const part = async <T>(name: string, read: () => Promise<Reading<T>>, selfGuarded = false): Promise<Part<T>> => {
     const result = await guard(read, {
       name: `metrics.${name}`,
       timeoutMs,
       failPolicy: "open",
       fallback: (): Reading<T> | null => null,
-      breaker: kit.breaker,
+      breaker: selfGuarded ? false : kit.breaker,
       clock: kit.clock,
     });
     if (result.degraded) return { value: null, degraded: [`${name}: ${describeDegraded(result.degraded)}`] };
@@ -116,9 +120,10 @@ export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = 
           }),
         ),
     part("rateLimit", whole(() => readers.rateLimit(kit))),
-    part("cache", () => readers.cache(kit)),
+    part("cache", () => readers.cache(kit), options.readers?.cache === undefined),
     part("lock", whole(() => readers.lock(kit))),
-    part("queues", () => readers.queues(kit, options.queues)),
+    // Discovery (no `queues`) reads the streams directly, so its failures do count.
+    part("queues", () => readers.queues(kit, options.queues), options.readers?.queues === undefined && options.queues !== undefined),
   ]);
   const parts = [ping, info, keys, rateLimit, cache, lock, queues];
   return {

@@ -50,6 +50,21 @@ const TRANSIENT_REPLY_CODES: ReadonlySet<string> = new Set([
  */
 const CAPACITY_ERR = /^ERR (?:max .*(?:exceeded|reached)|.*quota exceeded)/i;
 
+/**
+ * Upstash's per-request limits ("ERR max request size exceeded", "… max single record size …",
+ * "… max key size …", "… max member size …"): the service answered and refused THIS request's size.
+ * They match CAPACITY_ERR and degrade like an outage (the command cannot run as sent), but they say
+ * nothing about reachability, so the breaker must not count them (see `isRequestSizeRefusal`).
+ * https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded
+ */
+const SIZE_LIMIT_ERR = /^ERR max .*size exceeded/i;
+
+/** True for an Upstash refusal of one request's size: Redis answered, so it is reachable. */
+export function isRequestSizeRefusal(err: unknown): boolean {
+  const reply = err instanceof Error && err.name === "UpstashError" ? redisErrorReply(err) : undefined;
+  return reply !== undefined && SIZE_LIMIT_ERR.test(reply.text);
+}
+
 function isAbortLike(err: unknown): boolean {
   // DOMException is not an Error subclass on every runtime; check the name only.
   const name = typeof err === "object" && err !== null ? (err as { name?: unknown }).name : undefined;

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from "../clock";
 import { CircuitOpenError, RedisCommandError, RedisTimeoutError, RedisUnavailableError } from "../errors";
 import { redisErrorReply } from "../redis";
 import type { CircuitBreaker } from "./circuit-breaker";
-import { classifyRedisError } from "./classify-redis-error";
+import { classifyRedisError, isRequestSizeRefusal } from "./classify-redis-error";
 import type { DegradedReason, EmitResilienceEvent, FailPolicy } from "./events";
 
 /** Options every policy shares. */
@@ -108,8 +108,11 @@ export async function guard<T>(operation: GuardOperation<T>, options: GuardOptio
         context: { operation: name, replyCode: code },
       });
     }
+    // An oversized request refused by Upstash degrades per policy, but Redis answered: counting it as a
+    // failure would let a few oversized writes open the circuit for every feature and every caller.
+    if (isRequestSizeRefusal(err)) breaker?.onSuccess();
     // A guard's own timeout counts once per start turn (see startTurnKey); anything else once per error object.
-    breaker?.onFailure(timeoutKeys.get(err as object) ?? err);
+    else breaker?.onFailure(timeoutKeys.get(err as object) ?? err);
     return degrade(options, kind === "timeout" ? "timeout" : "redis-error", err, startedAt, breaker);
   }
 }

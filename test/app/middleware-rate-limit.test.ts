@@ -4,6 +4,7 @@
  * `orders`: 10/min per identity) and getKit() built from process.env.
  */
 import { NextRequest, type NextFetchEvent } from "next/server";
+import { unstable_doesMiddlewareMatch } from "next/experimental/testing/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetKitForTests } from "@/lib/kit-instance";
 import { upstashTarget, uniquePrefix } from "../setup/redis";
@@ -67,6 +68,18 @@ describe("middleware.ts rate limiting", () => {
     expect(body).toMatchObject({ status: 429, "violated-policies": ["orders"], instance: "/api/orders" });
     // A different client still gets through.
     expect((await call("/api/orders", freshIp(), { method: "POST", headers: { "idempotency-key": "x" } })).res.status).not.toBe(429);
+  });
+
+  it("the dashboard page `/` is gated too: it shares GET /api/dashboard's `api` budget (README: both are rate limited)", async () => {
+    const { config } = await import("@/middleware");
+    expect(unstable_doesMiddlewareMatch({ config, url: "/" })).toBe(true);
+    expect(unstable_doesMiddlewareMatch({ config, url: "/_next/static/chunks/a.js" })).toBe(false);
+    const ip = freshIp();
+    const first = await call("/", ip);
+    expect(first.res.headers.get("x-middleware-next")).toBe("1");
+    expect(first.res.headers.get("ratelimit")).toMatch(/^"api";r=99;/);
+    for (let i = 0; i < 99; i++) await call("/api/dashboard", ip);
+    expect((await call("/", ip)).res.status).toBe(429);
   });
 
   it("`api` is per endpoint: exhausting one path's budget leaves another endpoint's intact", async () => {

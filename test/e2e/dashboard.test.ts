@@ -95,7 +95,9 @@ describe("dashboard at /", () => {
       undefined,
       { timeout: 20_000 },
     );
-    expect(Number(await text("rl-allowed"))).toBe(allowedBefore + 7);
+    // At least: the page view and the page's own polls are rate-limit decisions too (middleware.ts gates
+    // / and /api/dashboard), and the isolate may flush their counts in between.
+    expect(Number(await text("rl-allowed"))).toBeGreaterThanOrEqual(allowedBefore + 7);
     expect(Number(await text("rl-denied"))).toBeGreaterThanOrEqual(2);
     expect(await text("cache-hits")).toBe("3");
     expect(await text("cache-misses")).toBe("1");

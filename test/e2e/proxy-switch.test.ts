@@ -67,7 +67,7 @@ describe("middleware.ts (edge) → proxy.ts (node), one file", () => {
     const functions = json(path.join(copy.dir, ".next/server/functions-config-manifest.json")).functions;
     expect(functions["/_middleware"]).toMatchObject({ runtime: "nodejs" });
     // The same matcher, read statically from the renamed file.
-    expect(functions["/_middleware"].matchers.map((m: { originalSource: string }) => m.originalSource)).toEqual(["/api/((?!edge(?:/|$)).*)"]);
+    expect(functions["/_middleware"].matchers.map((m: { originalSource: string }) => m.originalSource)).toEqual(["/api/((?!edge(?:/|$)).*)", "/"]);
     expect(buildOutput).not.toMatch(/"middleware" file convention is deprecated/);
   });
 

@@ -78,14 +78,16 @@ describe("vercel build (offline, the Vercel CLI's own validation and Build Outpu
     expect({ maxDuration: healthz.maxDuration, memory: healthz.memory }).toEqual(vercelJson.functions["app/healthz/route.ts"]);
   });
 
-  it("deploys middleware.ts as an edge function over /api/* except /api/edge/*", () => {
+  it("deploys middleware.ts as an edge function over /api/* except /api/edge/*, and the dashboard page", () => {
     expect(functionConfig("_middleware").runtime).toBe("edge");
     const routes = json("config.json").routes as Array<{ middlewarePath?: string; middlewareRawSrc?: string[]; src?: string; headers?: Record<string, string> }>;
     const gate = routes.find((r) => r.middlewarePath === "/_middleware");
-    expect(gate?.middlewareRawSrc).toEqual(["/api/((?!edge(?:/|$)).*)"]);
+    expect(gate?.middlewareRawSrc).toEqual(["/api/((?!edge(?:/|$)).*)", "/"]);
     const matcher = new RegExp(gate!.src!);
     expect(matcher.test("/api/orders")).toBe(true);
     expect(matcher.test("/api/edge/orders")).toBe(false);
+    // The dashboard page, gated as GET /api/dashboard (same `api` budget).
+    expect(matcher.test("/")).toBe(true);
     // vercel.json's headers: no CDN caching of API answers.
     expect(routes.some((r) => r.src?.startsWith("^/api") && r.headers?.["Cache-Control"] === "no-store")).toBe(true);
   });

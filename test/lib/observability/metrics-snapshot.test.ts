@@ -63,6 +63,34 @@ describe("collectMetrics", () => {
     expect(s.degraded[0]).toMatch(/not configured/);
   });
 
+  describe("when the REST endpoint refuses connections", () => {
+    let closedUrl: string;
+    beforeAll(async () => {
+      // A port that was just free: nothing listens there, every request fails with `fetch failed`.
+      const probe = await startHungEndpoint();
+      closedUrl = probe.url;
+      await probe.close();
+    });
+
+    it("leaves the circuit breaker open: readers that swallow their own failures are not a success", async () => {
+      const down = createTestKit({ url: closedUrl, token: "x", env: { REDIS_BREAKER_THRESHOLD: "1", REDIS_BREAKER_COOLDOWN_MS: "60000" } });
+      const downQueues = [createQueue(down, { name: "emails", jobs: defineJobs({}) })];
+      const s = await collectMetrics(down, { keyCounts: false, queues: downQueues });
+      expect(s.redis.reachable).toBe(false);
+      expect(s.degraded).toContain("ping: redis-error");
+      // Every part failed; the cache's and the queues' readers turned theirs into `unread` and returned.
+      expect(down.breaker!.state()).toBe("open");
+    });
+
+    it("does not reset the count of consecutive failures either", async () => {
+      const down = createTestKit({ url: closedUrl, token: "x", env: { REDIS_BREAKER_THRESHOLD: "2", REDIS_BREAKER_COOLDOWN_MS: "60000" } });
+      // An app without queues: the queues part makes no Redis call at all.
+      await collectMetrics(down, { keyCounts: false, queues: [] });
+      await collectMetrics(down, { keyCounts: false, queues: [] });
+      expect(down.breaker!.state()).toBe("open");
+    });
+  });
+
   describe("when the REST endpoint hangs", () => {
     let hung: HungEndpoint;
     beforeAll(async () => {

@@ -218,6 +218,21 @@ describe("guard around the real client with HTTP faults", () => {
     expect(events).toEqual([expect.objectContaining({ type: "redis.degraded", reason: "timeout", failPolicy: "open" })]);
   });
 
+  it("an oversized request refused by Upstash degrades per policy but never opens the breaker (Redis answered)", async () => {
+    // Upstash answers a request over its size limit with HTTP 400 and this error; the service is up.
+    msw.use(
+      http.post(PIPELINE, () =>
+        HttpResponse.json({ error: "ERR max request size exceeded. Limit: 1048576 bytes, Actual: 1048577 bytes" }, { status: 400 }),
+      ),
+    );
+    const clock = fakeClock();
+    const breaker = createCircuitBreaker({ threshold: 2, cooldownMs: 5000, clock });
+    const redis = client();
+    const run = () => guard(() => redis.set(`${prefix}big`, "x"), { name: "faults.set", timeoutMs: 1000, failPolicy: "open", fallback: () => "skipped", breaker, clock });
+    for (let i = 0; i < 3; i++) expect(await run()).toEqual({ value: "skipped", degraded: "redis-error" });
+    expect(breaker.state()).toBe("closed");
+  });
+
   it("500s open the breaker after the threshold; the next call is circuit-open without any HTTP request", async () => {
     msw.use(http.post(PIPELINE, () => HttpResponse.json({ error: "upstream down" }, { status: 503 })));
     const clock = fakeClock();
