@@ -11,7 +11,7 @@ import type { Redis } from "@upstash/redis";
 import type { KitConfig } from "./config";
 import { createKeys, type Keys } from "./keys";
 import { createRedis, JOIN_CAPS } from "./redis";
-import { createCircuitBreaker, type CircuitBreaker } from "./resilience";
+import { createCircuitBreaker, type CircuitBreaker, type RedisBreakerEvent } from "./resilience";
 import { systemClock, type Clock } from "./clock";
 import { cacheOver, type Cache } from "./cache/cache";
 import { createCacheState, type CacheState } from "./cache/cache-state";
@@ -57,6 +57,23 @@ export interface KitDeps {
   /** Inject a client (tests point it at a private upstash-local); default: built from config. */
   redis?: Redis | null;
   clock?: Clock;
+  /**
+   * Receives the circuit breaker's transitions (to your logger or metrics). Default: one log line per
+   * transition — an opening circuit changes what every feature does (each applies its fail policy), so
+   * it is never silent.
+   */
+  onBreakerEvent?: (event: RedisBreakerEvent) => void;
+}
+
+/** The default breaker subscriber: a line when the circuit opens, and when Redis answers again. */
+export function logBreakerEvent(event: RedisBreakerEvent): void {
+  if (event.state === "open") {
+    console.warn(
+      `[edge-kit] Redis circuit open after ${event.consecutiveFailures} consecutive failures: Redis calls skipped for ${event.retryAfterMs} ms, every feature applies its fail policy`,
+    );
+  } else if (event.state === "closed") {
+    console.warn(`[edge-kit] Redis circuit closed: Redis answered again (was ${event.previous})`);
+  }
 }
 
 export function createKit(config: KitConfig, deps: KitDeps = {}): Kit {
@@ -88,7 +105,7 @@ export function createGateKit(config: KitConfig, deps: KitDeps = {}): GateKit {
           })
         : null;
   const breaker = config.breaker
-    ? createCircuitBreaker({ threshold: config.breaker.threshold, cooldownMs: config.breaker.cooldownMs, clock })
+    ? createCircuitBreaker({ threshold: config.breaker.threshold, cooldownMs: config.breaker.cooldownMs, clock, emit: deps.onBreakerEvent ?? logBreakerEvent })
     : undefined;
   const keys = createKeys(config.keyPrefix);
   const state = createCacheState({ redis, keys, clock, breaker, failPolicy: config.cache.failPolicy, timeoutMs: config.redisCommandTimeoutMs });

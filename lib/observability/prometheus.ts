@@ -69,7 +69,7 @@ export function snapshotToFamilies(s: MetricsSnapshot): MetricFamily[] {
     { name: `${p}_cache_hits_total`, help: "Cache lookups served from the cache.", type: "counter", samples: one(s.cache?.hits) },
     { name: `${p}_cache_misses_total`, help: "Cache lookups that went to the source.", type: "counter", samples: one(s.cache?.misses) },
     { name: `${p}_cache_hit_ratio`, help: "Cache hits / lookups since the counters started.", type: "gauge", samples: one(s.cache?.hitRatePercent === null || s.cache?.hitRatePercent === undefined ? null : s.cache.hitRatePercent / 100) },
-    { name: `${p}_lock_contended_total`, help: "Lock acquisitions refused because another owner held the lock.", type: "counter", samples: one(s.lock?.contended) },
+    { name: `${p}_lock_contended_total`, help: "Lock acquisitions that found the lock held by another owner (whether they then got it after waiting or gave up: notAcquired).", type: "counter", samples: one(s.lock?.contended) },
     // Seconds, Prometheus' base unit for time (https://prometheus.io/docs/practices/naming/#base-units).
     { name: `${p}_lock_wait_seconds_total`, help: "Time lock acquisitions spent waiting for a held lock.", type: "counter", samples: one(s.lock ? s.lock.waitMs / 1000 : null) },
     { name: `${p}_lock_events_total`, help: "Lock events by kind (acquired, contended, released, lost, …).", type: "counter", samples: byField(s.lock?.counts, "event") },
