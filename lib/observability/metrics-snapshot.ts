@@ -5,6 +5,7 @@
  * fails the rest.
  */
 import type { Kit, KitMode } from "../kit";
+import { RedisCommandError } from "../errors";
 import { guard } from "../resilience";
 import { countKeysByFamily, type FamilyKeyCount, type KeyCountOptions } from "./key-counts";
 import { parseRedisInfo, summarizeRedisInfo, type RedisInfoSummary } from "./redis-info";
@@ -85,14 +86,23 @@ export async function collectMetrics(kit: Kit, options: CollectMetricsOptions = 
   // nothing about Redis, so it must not reach the breaker: as a success it would reset the failure
   // count and close a circuit that opened during this very scrape, with Redis still down.
   const part = async <T>(name: string, read: () => Promise<Reading<T>>, selfGuarded = false): Promise<Part<T>> => {
-    const result = await guard(read, {
-      name: `metrics.${name}`,
-      timeoutMs,
-      failPolicy: "open",
-      fallback: (): Reading<T> | null => null,
-      breaker: selfGuarded ? false : kit.breaker,
-      clock: kit.clock,
-    });
+    let result: Awaited<ReturnType<typeof guard<Reading<T> | null>>>;
+    try {
+      result = await guard(read, {
+        name: `metrics.${name}`,
+        timeoutMs,
+        failPolicy: "open",
+        fallback: (): Reading<T> | null => null,
+        breaker: selfGuarded ? false : kit.breaker,
+        clock: kit.clock,
+      });
+    } catch (err) {
+      // An error reply (a key of the wrong type, say) is a bug the guard rethrows on request paths;
+      // here it is one unreadable part of a scrape, not a 500 for the whole endpoint on every scrape.
+      if (!(err instanceof RedisCommandError)) throw err;
+      console.warn(`[edge-kit] metrics: ${name} unreadable:`, err.message);
+      return { value: null, degraded: [`${name}: Redis error reply (${err.message.slice(0, 200)})`] };
+    }
     if (result.degraded) return { value: null, degraded: [`${name}: ${describeDegraded(result.degraded)}`] };
     const reading = result.value ?? { value: null, unread: [] }; // null is only ever the fallback's
     return { value: reading.value, degraded: reading.unread.map((u) => `${name}: ${u}`) };

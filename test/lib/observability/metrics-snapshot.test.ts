@@ -27,6 +27,23 @@ describe("collectMetrics", () => {
     await recordCounts(kit, "queue.emails", { enqueued: 4, dead: 1 });
   });
 
+  it("a part Redis answers with an error reply (a key of the wrong type) is reported unreadable; the others still read", async () => {
+    const broken = createTestKit();
+    await redis.set(broken.keys.counter("lock"), "not a hash");
+    const warn = console.warn;
+    console.warn = () => undefined;
+    try {
+      const s = await collectMetrics(broken, { queues: [], keyCounts: false });
+      expect(s.lock).toBeNull();
+      expect(s.degraded).toEqual([expect.stringMatching(/^lock: Redis error reply \(.*WRONGTYPE/)]);
+      expect(s.redis.reachable).toBe(true);
+      expect(s.rateLimit).not.toBeNull();
+    } finally {
+      console.warn = warn;
+      await redis.del(broken.keys.counter("lock"));
+    }
+  });
+
   it("reads INFO, latency, key counts and every feature's shared counters in one snapshot", async () => {
     const s = await collectMetrics(kit, { queues });
     expect(s.degraded).toEqual([]);
