@@ -5,17 +5,15 @@
  * 304, nothing was stored, and while every client revalidated the entry was never filled.
  * Through createApp's `gates()` and the standalone `cache()` middleware, with the real kit.
  */
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { etag } from "hono/etag";
 import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
-import { cache } from "@/edge/middleware/cache";
-import { onError } from "@/edge/on-error";
-import { createRouteTable, defineRoutes } from "@/lib/policy";
+import { defineRoutes } from "@/lib/policy";
 import { createTestKit } from "../setup/kit";
+import { BASE, bareCacheApp } from "./cache-app";
 
-const BASE = "/api/edge";
 const kit = createTestKit();
 let counter = 0;
 
@@ -40,15 +38,7 @@ function gatedApp() {
 }
 
 function cachedApp() {
-  const table = createRouteTable(routesFor());
-  const app = new Hono<AppEnv>().basePath(BASE);
-  app.use(async (c, next) => {
-    c.set("kit", kit);
-    c.set("route", table.match(c.req.method, c.req.path.slice(BASE.length)));
-    await next();
-  });
-  app.onError(onError);
-  app.use(cache({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+  const app = bareCacheApp(kit, routesFor());
   return { app, runs: mountThing(app) };
 }
 

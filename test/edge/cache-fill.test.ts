@@ -8,19 +8,16 @@
  * The signals are timing-free: only a lease holder stores, so "the next request is a HIT" proves the
  * previous one held the lease; the marker is read from Redis, and `lapse` ends it early.
  */
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
-import { cache } from "@/edge/middleware/cache";
-import { onError } from "@/edge/on-error";
-import type { RouteCachePolicy } from "@/lib/cache";
-import { createRouteTable, defineRoutes } from "@/lib/policy";
-import { UNSTORABLE_PASS_MS } from "@/lib/cache";
+import { UNSTORABLE_PASS_MS, type RouteCachePolicy } from "@/lib/cache";
+import { defineRoutes } from "@/lib/policy";
 import { fillLeases, lapse } from "../setup/fill-lease";
 import { createTestKit } from "../setup/kit";
+import { BASE, bareCacheApp } from "./cache-app";
 
-const BASE = "/api/edge";
 const kit = createTestKit();
 let counter = 0;
 
@@ -42,15 +39,7 @@ function gatedApp(handler: Handler) {
 /** The standalone cache() middleware on a bare Hono app. */
 function cachedApp(handler: Handler) {
   const routes = routesFor();
-  const table = createRouteTable(routes);
-  const app = new Hono<AppEnv>().basePath(BASE);
-  app.use(async (c, next) => {
-    c.set("kit", kit);
-    c.set("route", table.match(c.req.method, c.req.path.slice(BASE.length)));
-    await next();
-  });
-  app.onError(onError);
-  app.use(cache({ dispatch: (request) => Promise.resolve(app.fetch(request)) }));
+  const app = bareCacheApp(kit, routes);
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
   return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name! };
