@@ -83,12 +83,13 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
     options.statusTtl === undefined ? DEFAULT_TTLS.queue.jobStatusSeconds : toMs(options.statusTtl) / 1000,
   );
   positiveInteger("statusTtl (seconds)", statusTtlSeconds);
+  const jobTimeoutMs = timerBound("jobTimeout", toMs(options.jobTimeout ?? "30 s"));
   return Object.freeze({
     name,
     group: CONSUMER_GROUP,
     maxAttempts,
     backoff: resolveBackoff(options.backoff),
-    jobTimeoutMs: toMs(options.jobTimeout ?? "30 s"),
+    jobTimeoutMs,
     reclaimAfterMs,
     dedupeWindowMs: Math.ceil(toMs(options.dedupeWindow ?? "10 m")),
     maxLength,
@@ -98,12 +99,21 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
   });
 }
 
+/**
+ * A job time limit is one setTimeout, whose delay is a signed 32-bit count of ms: past ~24.8 days it
+ * overflows and fires at once (Node; other runtimes clamp alike), so every job would time out on start.
+ */
+function timerBound(name: string, ms: number): number {
+  if (ms > 2 ** 31 - 1) throw new RangeError(`${name} must be at most 2147483647 ms (~24.8 days, a timer's limit), got ${ms} ms`);
+  return ms;
+}
+
 export function createRuntime<R extends JobRegistry>(kit: Kit, options: QueueOptions<R>): QueueRuntime<R> {
   const settings = resolveSettings(options);
   for (const [type, definition] of Object.entries(options.jobs)) {
     if (definition.maxAttempts !== undefined) positiveInteger(`jobs["${type}"].maxAttempts`, definition.maxAttempts);
     if (definition.backoff !== undefined) resolveBackoff(definition.backoff);
-    if (definition.timeout !== undefined) toMs(definition.timeout);
+    if (definition.timeout !== undefined) timerBound(`jobs["${type}"].timeout`, toMs(definition.timeout));
   }
   return {
     kit,

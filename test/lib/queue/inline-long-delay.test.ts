@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTestKit } from "../../setup/kit";
-import { testQueue, type Run } from "./fixtures";
+import { streamKit, testQueue, type Run } from "./fixtures";
 
 describe("inline mode, long delays", () => {
   it("a job delayed by 30 days is still waiting, not run at once", async () => {
@@ -16,5 +16,12 @@ describe("inline mode, long delays", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(runs).toEqual([]);
     expect(await queue.getJob(id)).toMatchObject({ status: "queued", attempts: 0 });
+  });
+});
+
+describe("job time limits past a timer's range", () => {
+  it("are refused when the queue is created (one setTimeout cannot wait past ~24.8 days: every job would time out at once)", () => {
+    expect(() => testQueue(streamKit(), [], { jobTimeout: "30 d" })).toThrow(/jobTimeout must be at most 2147483647 ms/);
+    expect(() => testQueue(streamKit(), [], { jobTimeout: "24 d" })).not.toThrow();
   });
 });
