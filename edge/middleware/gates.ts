@@ -22,7 +22,7 @@ export interface GatesMiddlewareOptions {
   resolveUser?: UserResolver;
   /** The runtime's peer address, used when proxy headers are not trusted (e.g. @hono/node-server conninfo). */
   remoteAddress?: (c: Context<AppEnv>) => string | null;
-  /** Sends the background revalidation of a STALE cache hit. @default global `fetch` */
+  /** Sends the background revalidation of a STALE cache hit. Default: `fetch` to `config.revalidationOrigin` (lib/cache/gate.ts); registerGates passes `app.fetch`. */
   dispatch?: (request: Request) => Promise<Response>;
 }
 

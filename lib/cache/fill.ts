@@ -59,7 +59,9 @@ export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
       // Issued synchronously (guard → EVALSHA): lib/gate batches this call with the rate limit's.
       const found = note(
         await lookupOrLease(deps, namespace, key, versionKeys(deps, namespace, tags), {
-          proof: proof.split(".")[0] ?? "",
+          // "pass" is the pass marker's value (lease-pass-script.ts), never a lease token: as a proof, a
+          // client's forged ticket would match the marker and make its request the "filler".
+          proof: proof.split(".")[0] === "pass" ? "" : (proof.split(".")[0] ?? ""),
           leaseToken,
           leaseMs: leaseMs(options.lease),
         }),

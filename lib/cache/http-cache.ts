@@ -34,6 +34,12 @@ const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
  * cached again within seconds; after it, one request takes the lease and tries again.
  */
 export const UNSTORABLE_PASS_MS = 5_000;
+/**
+ * Answers to the filling request's own range or preconditions (RFC 9110 §14.2, §13.1): not stored, but
+ * they say nothing about what the URL answers other requests, so the lease is freed, not passed — a
+ * pass marker would send everyone to the route, and a client repeating a Range kept the URL uncached.
+ */
+const CONDITIONAL_ANSWERS = new Set([206, 304, 412, 416]);
 const CACHEABLE_METHODS = new Set(["GET", "HEAD"]);
 
 /** Where one request's response lives in the cache. */
@@ -100,7 +106,7 @@ export async function storeResponse(kit: Kit, target: ResponseCacheTarget, respo
   const cache = kit.cache.withNamespace(target.namespace, target.policy);
   const verdict = storability(response, target.policy, target.shared, method);
   if (!verdict.storable) {
-    if (ticket) await cache.fill.pass(target.key, ticket, UNSTORABLE_PASS_MS);
+    if (ticket) await (CONDITIONAL_ANSWERS.has(response.status) ? cache.fill.release(target.key, ticket) : cache.fill.pass(target.key, ticket, UNSTORABLE_PASS_MS));
     return { response: verdict.reason ? withHeader(response, CACHE_NOT_STORED_HEADER, verdict.reason) : response, outcome: "not-cacheable" };
   }
   // No fill lease (a loser whose wait for the winner ran out, or a degraded lookup): its body may

@@ -18,7 +18,11 @@ const kit = createTestKit();
 let counter = 0;
 
 function routesFor() {
-  return defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `cond-${Date.now().toString(36)}-${counter++}`, policy: { cache: { ttl: "1 m" } } }]);
+  const name = `cond-${Date.now().toString(36)}-${counter++}`;
+  return defineRoutes([
+    { pattern: "/thing", methods: ["GET"], name, policy: { cache: { ttl: "1 m" } } },
+    { pattern: "/part", methods: ["GET"], name: `${name}-part`, policy: { cache: { ttl: "1 m" } } },
+  ]);
 }
 
 /** A route behind Hono's etag(): a matching If-None-Match gets its 304 from the route itself. */
@@ -65,6 +69,23 @@ describe.each([
     expect(await changed.json()).toStrictEqual({ name: "thing" });
     expect((await app.request(`${BASE}/thing`)).headers.get("x-cache")).toBe("HIT");
     expect(runs()).toBe(1);
+  });
+});
+
+describe.each([
+  ["gates()", gatedApp],
+  ["cache()", cachedApp],
+] as const)("%s: a fill answered for its own range", (_name, build) => {
+  it("a 206 leaves no pass marker: the next plain GET fills the entry at once", async () => {
+    const { app } = build();
+    app.get("/part", (c) => (c.req.header("range") ? c.body("ab", 206, { "content-range": "bytes 0-1/4" }) : c.body("abcd")));
+    // The 206 answers this request's Range, not what the URL answers others: not stored, but no
+    // reason to send everyone to the route for UNSTORABLE_PASS_MS (a client repeating it kept it uncached).
+    const partial = await app.request(`${BASE}/part`, { headers: { range: "bytes=0-1" } });
+    expect([partial.status, partial.headers.get("x-cache")]).toEqual([206, "MISS"]);
+    expect((await app.request(`${BASE}/part`)).headers.get("x-cache")).toBe("MISS");
+    const next = await app.request(`${BASE}/part`);
+    expect([next.status, next.headers.get("x-cache"), await next.text()]).toEqual([200, "HIT", "abcd"]);
   });
 });
 

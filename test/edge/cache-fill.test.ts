@@ -12,7 +12,7 @@ import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
-import { UNSTORABLE_PASS_MS, type RouteCachePolicy } from "@/lib/cache";
+import { CACHE_FILL_HEADER, UNSTORABLE_PASS_MS, type RouteCachePolicy } from "@/lib/cache";
 import { defineRoutes } from "@/lib/policy";
 import { fillLeases, lapse } from "../setup/fill-lease";
 import { createTestKit } from "../setup/kit";
@@ -33,7 +33,7 @@ function gatedApp(handler: Handler) {
   const app = createApp(kit, { basePath: BASE, routes });
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name! };
+  return { get: (init?: RequestInit) => app.request(`${BASE}/thing`, init), name: routes[0]!.name! };
 }
 
 /** The standalone cache() middleware on a bare Hono app. */
@@ -42,7 +42,7 @@ function cachedApp(handler: Handler) {
   const app = bareCacheApp(kit, routes);
   let n = 0;
   app.get("/thing", (c) => handler(c, ++n));
-  return { get: () => app.request(`${BASE}/thing`), name: routes[0]!.name! };
+  return { get: (init?: RequestInit) => app.request(`${BASE}/thing`, init), name: routes[0]!.name! };
 }
 
 const apps = [
@@ -95,6 +95,17 @@ describe.each(apps)("%s", (_name, build) => {
     expect(most).toBeGreaterThan(1);
   });
 
+  it("a client sending the pass marker's value as a fill ticket proves nothing: it neither ends nor renews the marker", async () => {
+    const { get, name } = build((c, n) => (n === 1 ? c.json({ error: "upstream down" }, 502) : c.json({ n })));
+    expect((await get()).status).toBe(502);
+    expect((await fillLeases(kit, name)).map((l) => l.value)).toEqual(["pass"]);
+    // "pass" is the marker, never a lease token: as a proof it made this request the "filler", whose
+    // 200 then freed the marker with it (and an unstorable answer would have renewed it, at will).
+    const forged = await get({ headers: { [CACHE_FILL_HEADER]: "pass" } });
+    expect([forged.status, forged.headers.get("x-cache")]).toEqual([200, "MISS"]);
+    expect((await fillLeases(kit, name)).map((l) => l.value)).toEqual(["pass"]);
+  });
+
   it.each([
     ["an Error", () => new Error("boom")],
     ["a non-Error value", () => "boom"],
@@ -104,7 +115,7 @@ describe.each(apps)("%s", (_name, build) => {
       return c.json({ n });
     });
     const failed = await Promise.resolve()
-      .then(get)
+      .then(() => get())
       .then(
         (res) => res.status,
         () => "rejected",
