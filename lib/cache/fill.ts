@@ -56,12 +56,13 @@ export function createFillLease(ctx: FillLeaseContext): CacheFillLease {
       const readOnly = options.lease === false;
       const leaseToken = readOnly ? "" : newLeaseToken(); // "": the script takes no lease
       const tags = options.tags ?? [];
+      // "pass" is the pass marker's value (lease-pass-script.ts), never a lease token: as a proof, a
+      // client's forged ticket would match the marker and make its request the "filler".
+      const proofToken = proof.split(".")[0] ?? "";
       // Issued synchronously (guard → EVALSHA): lib/gate batches this call with the rate limit's.
       const found = note(
         await lookupOrLease(deps, namespace, key, versionKeys(deps, namespace, tags), {
-          // "pass" is the pass marker's value (lease-pass-script.ts), never a lease token: as a proof, a
-          // client's forged ticket would match the marker and make its request the "filler".
-          proof: proof.split(".")[0] === "pass" ? "" : (proof.split(".")[0] ?? ""),
+          proof: proofToken === "pass" ? "" : proofToken,
           leaseToken,
           leaseMs: leaseMs(options.lease),
         }),
