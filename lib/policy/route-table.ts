@@ -98,12 +98,13 @@ export function createRouteTable<TPolicy>(routes: readonly RouteDefinition<TPoli
 }
 
 /**
- * `pathname` as Next's router decodes it to find an app route: every %-escape decoded, `%2F` included
- * (server/lib/router-utils/filesystem.js: `decodeURIComponent(itemPath)`), except `%25`, decoded once
- * by the table's params and never twice. Next's `nextUrl.pathname` stays raw, and matching that let
- * `/api/%6Frders` skip `/orders`' policies and `/%61pi/jobs` or `/api%2Fjobs` every gate, though Next
- * serves them as /api/orders and /api/jobs. (Hono's `c.req.path` is decoded by Hono, for its router.)
- * A malformed escape is left as it is: no route matches it, the route answers 400/404.
+ * `pathname` with every %-escape decoded, `%2F` included, except `%25` (decoded once by the table's
+ * params, never twice): the gates match the path a router that decodes would serve, never the
+ * spelling the client chose. Next's `nextUrl.pathname` stays raw while its matcher also runs the
+ * middleware for the decoded path, so `/api/%6Frders` was gated by the catch-all instead of `/orders`'
+ * policies, and `/%61pi/jobs` by nothing. next start 16 itself answers those spellings 404 (an encoded
+ * static segment; test/e2e/contract.test.ts), so this is defence in depth for routers that decode
+ * more (Hono's `c.req.path` is decoded by Hono, for its router). A malformed escape is left as it is.
  */
 export function decodePath(pathname: string): string {
   if (!pathname.includes("%")) return pathname;
