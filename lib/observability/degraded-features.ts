@@ -39,18 +39,6 @@ export function degradedFeatures(
   routes?: readonly RouteDefinition<RoutePolicy>[],
 ): DegradedFeature[] {
   if (redis === "up") return [];
-  if (redis === "memory") {
-    const perInstance = "per-instance memory (not shared across instances)";
-    return [
-      { feature: "ratelimit", behaviour: perInstance },
-      // Route responses need a fill lease's captured versions to be stored (lib/cache/http-cache.ts), and
-      // memory mode has no leases to hand out: only kit.cache values are kept, per instance.
-      { feature: "cache", behaviour: `${perInstance} for kit.cache values; route responses are not cached` },
-      { feature: "idempotency", behaviour: perInstance },
-      { feature: "lock", behaviour: perInstance },
-      { feature: "queue", behaviour: "jobs run inline in the request" },
-    ];
-  }
   const { rateLimit, cache, idempotency, useRedisQueue } = kit.config;
   const rateLimitPolicies = new Map<string, FailPolicy>();
   const idempotentRoutes = new Map<string, "open" | "closed">();
@@ -58,6 +46,19 @@ export function degradedFeatures(
     const { rateLimit: limits, idempotency: idem } = route.policy;
     for (const policy of limits ? limits.policies : []) rateLimitPolicies.set(policy.name, policy.failPolicy ?? rateLimit.failPolicy);
     if (idem) idempotentRoutes.set(route.name ?? route.pattern, idem.failPolicy ?? idempotency.failPolicy);
+  }
+  if (redis === "memory") {
+    const perInstance = "per-instance memory (not shared across instances)";
+    return [
+      { feature: "ratelimit", behaviour: perInstance },
+      // Route responses need a fill lease's captured versions to be stored (lib/cache/http-cache.ts), and
+      // memory mode has no leases to hand out: only kit.cache values are kept, per instance.
+      { feature: "cache", behaviour: `${perInstance} for kit.cache values; route responses are not cached` },
+      // No store in memory mode (lib/idempotency/begin.ts): each route's fail policy decides, as in an outage.
+      ...grouped("idempotency", idempotentRoutes, idempotency.failPolicy, IDEMPOTENCY_BEHAVIOUR).map((f) => ({ ...f, behaviour: `no store in memory mode: ${f.behaviour}` })),
+      { feature: "lock", behaviour: perInstance },
+      { feature: "queue", behaviour: "jobs run inline in the request" },
+    ];
   }
   const out: DegradedFeature[] = [
     ...grouped("ratelimit", rateLimitPolicies, rateLimit.failPolicy, RATE_LIMIT_BEHAVIOUR),

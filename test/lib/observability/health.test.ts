@@ -24,6 +24,20 @@ describe("checkHealth", () => {
     expect(healthHttpStatus(report)).toBe(200);
     expect(report.degradedFeatures!.map((d) => d.feature)).toEqual(["ratelimit", "cache", "idempotency", "lock", "queue"]);
     expect(report.degradedFeatures!.find((d) => d.feature === "cache")!.behaviour).toMatch(/route responses are not cached/);
+    // Idempotency keeps no per-instance store: keyed requests get the fail policy, 503 by default.
+    expect(report.degradedFeatures!.find((d) => d.feature === "idempotency")!.behaviour).toBe("no store in memory mode: refusing keyed requests with 503 (fail closed)");
+  });
+
+  it("in memory mode names the idempotent routes that fail open apart from the rest", () => {
+    const routes = defineRoutes([
+      { pattern: "/orders", methods: ["POST"], name: "orders.create", policy: { idempotency: {} } },
+      { pattern: "/likes", methods: ["POST"], name: "likes.create", policy: { idempotency: { failPolicy: "open" } } },
+    ]);
+    const entries = degradedFeatures(createTestKit({ memory: true }), "memory", routes).filter((d) => d.feature === "idempotency");
+    expect(entries.map((d) => [d.behaviour, d.appliesTo])).toEqual([
+      ["no store in memory mode: refusing keyed requests with 503 (fail closed)", ["orders.create"]],
+      ["no store in memory mode: not enforcing Idempotency-Key (fail open)", ["likes.create"]],
+    ]);
   });
 });
 
