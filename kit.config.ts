@@ -3,6 +3,7 @@
  * base, so the same table gates Next's /api/* (middleware.ts) and the Hono app's /api/edge/*.
  * Features add their fields to each entry as they land (rateLimit, cache, idempotency…).
  */
+import type { UserResolver } from "./lib/http";
 import { defineRoutes } from "./lib/policy";
 import { defineRateLimits } from "./lib/ratelimit";
 import { itemTag } from "./edge/example/item-tag";
@@ -18,6 +19,16 @@ export const rateLimits = defineRateLimits({
   },
   legacyHeaders: true,
 });
+
+/**
+ * Who the caller is: a stable user id from a credential you VERIFY here (a signed session cookie, a
+ * JWT — with Web APIs only: it runs in middleware.ts on the edge, and in the Hono app), or null for an
+ * anonymous caller, who is keyed by client IP. It scopes per-user rate limits (`identity: "user-or-ip"`)
+ * and idempotency records: without it, callers behind one address share both. Every entry point passes
+ * it (middleware.ts, the Hono apps). This example app has no users.
+ * @example export const resolveUser: UserResolver = async (req) => (await verifySession(req.headers.get("cookie")))?.userId ?? null;
+ */
+export const resolveUser: UserResolver | undefined = undefined;
 
 export const routes = defineRoutes([
   { pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { description: "cached read", rateLimit: rateLimits.use("api"), cache: { ttl: "60 s", staleWhileRevalidate: "5 m", tags: (p) => [itemTag(p.id ?? "")] } } },

@@ -3,7 +3,7 @@
 // To run it on Node instead: `git mv middleware.ts proxy.ts` and add `export { middleware as proxy };`
 // (README "Running the gates on Node"); nothing else changes.
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
-import { routes } from "./kit.config";
+import { resolveUser, routes } from "./kit.config";
 import { runGates, type Gate } from "./lib/gate";
 import { errorResponse, resolveIdentity } from "./lib/http";
 import { getGateKit } from "./lib/kit-instance";
@@ -57,7 +57,7 @@ export async function middleware(req: NextRequest, event: NextFetchEvent): Promi
     // EDGE_KIT_SKIP_CONFIG_VALIDATION) is a 500 problem naming nothing, its variables logged.
     // The gates need only the lookup-and-lease side of the cache: the bundle leaves the rest out (lib/kit.ts).
     const kit = getGateKit();
-    const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy });
+    const identity = await resolveIdentity(req, { trustProxy: kit.config.trustProxy, ...(resolveUser ? { resolveUser } : {}) });
     result = await runGates(GATES, { kit, request: req, route, identity, waitUntil: (p) => event.waitUntil(p) });
   } catch (err) {
     // The boundary: a fail-closed gate with Redis down is a 503 + Retry-After, an unkeyable id a 400,

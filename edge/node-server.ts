@@ -10,7 +10,7 @@
  */
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { routes } from "../kit.config";
+import { resolveUser, routes } from "../kit.config";
 import type { UserResolver } from "../lib/http";
 import type { Kit } from "../lib/kit";
 import type { RouteDefinition, RoutePolicy } from "../lib/policy";
@@ -50,7 +50,7 @@ export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<No
     // Only requests that came in over a socket have one: the cache's stale refresh re-enters the app
     // with app.fetch(request) and no Node bindings, where getConnInfo would throw.
     remoteAddress: (c) => (hasSocket(c.env) ? (getConnInfo(c).remote.address ?? null) : null),
-    ...(options.resolveUser ? { resolveUser: options.resolveUser } : {}),
+    ...((options.resolveUser ?? resolveUser) ? { resolveUser: options.resolveUser ?? resolveUser } : {}),
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? 3000, ...(options.hostname ? { hostname: options.hostname } : {}) }, (info) => {

@@ -14,7 +14,7 @@
  * Tested end to end on workerd through miniflare: test/e2e/contract.test.ts, test/e2e/workerd.test.ts.
  */
 import type { ExecutionContext } from "hono";
-import { routes } from "../kit.config";
+import { resolveUser, routes } from "../kit.config";
 import { describeConfig, loadConfig, type EnvVarName } from "../lib/config";
 import { ConfigError } from "../lib/errors";
 import { problemResponse, PROBLEM_TYPES } from "../lib/http";
@@ -43,7 +43,7 @@ function build(env: WorkerEnv): Built {
       // Loud on purpose, like getKit(): in memory mode nothing is shared between isolates.
       console.warn(`[edge-kit] DEGRADED: no Redis configured on this worker; per-isolate memory only. (${describeConfig(kit.config)})`);
     }
-    return { app: createApp(kit, { basePath: WORKER_BASE_PATH, routes }) };
+    return { app: createApp(kit, { basePath: WORKER_BASE_PATH, routes, ...(resolveUser ? { resolveUser } : {}) }) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // The message names variables, never their values; it goes to the logs (wrangler tail), not to clients.
