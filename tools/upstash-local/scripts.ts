@@ -5,6 +5,7 @@
  * so EVALSHA / SCRIPT EXISTS with the client's SHA (hard-coded in ratelimit) still find it.
  */
 import { createHash } from "node:crypto";
+import { withKeyLockingGuard } from "./key-locking";
 import type { RedisArg } from "./refusals";
 
 const SHEBANG_PREFIX = "#!lua";
@@ -51,8 +52,10 @@ export class ScriptShaMap {
   /** Rewrites a script body argument; records the SHA pair when the text changed. */
   rewrite(script: RedisArg): { body: RedisArg; clientSha?: string } {
     if (typeof script !== "string") return { body: script };
-    const rewritten = rewriteShebang(script);
-    if (rewritten === undefined) return { body: script };
+    const stripped = rewriteShebang(script);
+    if (stripped === undefined) return { body: script };
+    // Without the flag Redis would not enforce its rules; the guard does (key-locking.ts).
+    const rewritten = withKeyLockingGuard(stripped);
     const clientSha = sha1Hex(script);
     if (!this.clientToServer.has(clientSha)) {
       if (this.clientToServer.size >= MAX_MAPPED_SCRIPTS) this.clientToServer.clear();

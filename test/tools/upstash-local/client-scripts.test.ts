@@ -120,8 +120,9 @@ describe.each(clientModes)("scripts, $mode", ({ mode, overrides }) => {
     });
 
     it("a failing shebang script reports the line number of the original text", async () => {
-      const text = `#!lua flags=allow-key-locking\nlocal x = 1\nreturn redis.call('NOPE')`;
-      await expect(redis.eval(text, [], [])).rejects.toThrow(/Unknown Redis command called from script.*@user_script:3\./);
+      // A Lua error: one raised BY redis.call points at the key-locking guard on line 2 (key-locking.ts).
+      const text = `#!lua flags=allow-key-locking\nlocal x = 1\nreturn nope + x`;
+      await expect(redis.eval(text, [], [])).rejects.toThrow(/nonexistent global variable 'nope'.*@user_script:3\./);
     });
   });
 });
