@@ -41,17 +41,24 @@ const NUMKEYS: Record<string, { at: number; dest?: number }> = {
 };
 const SUBCOMMAND_KEY = ["xinfo", "xgroup", "object", "memory"];
 
-function luaSpecs(): string {
+/**
+ * The key specs of the commands `script` names in quotes (`redis.call("SET", …)`), not of all ~240: Redis
+ * gives scripts no state across calls, so the table is rebuilt on every call, and the whole one cost
+ * ~22 µs per EVALSHA (redis-benchmark: 12,600 → 9,850 calls/s). A command whose name is computed at run
+ * time is therefore not checked.
+ */
+function luaSpecs(script: string): string {
+  const named = new Set([...script.matchAll(/["']([A-Za-z]+)["']/g)].map((m) => m[1]!.toLowerCase()));
   const entries: string[] = [];
   for (const [name, spec] of Object.entries(table)) {
-    if (spec.flags.includes("noscript") || !/^[a-z_]+$/.test(name)) continue;
+    if (!named.has(name) || spec.flags.includes("noscript") || !/^[a-z_]+$/.test(name)) continue;
     const numkeys = NUMKEYS[name];
     if (numkeys) entries.push(`${name}={"n",${numkeys.at},${numkeys.dest ?? 0}}`);
     else if (name === "xread" || name === "xreadgroup") entries.push(`${name}={"s"}`);
     else if (SUBCOMMAND_KEY.includes(name)) entries.push(`${name}={"c"}`);
     else if (spec.keyStart > 0) entries.push(`${name}={${spec.keyStart + 1},${spec.keyStop < 0 ? spec.keyStop : spec.keyStop + 1},${spec.step}}`);
   }
-  for (const name of DATABASE_WIDE) entries.push(`${name}={"g"}`);
+  for (const name of DATABASE_WIDE) if (named.has(name)) entries.push(`${name}={"g"}`);
   return `{${entries.join(",")}}`;
 }
 
@@ -66,17 +73,20 @@ else local last = s[2] < 0 and n + 1 + s[2] or s[2] for i = s[1], last, s[3] do 
 for _, i in ipairs(ks) do local k = a[i] if k ~= nil and not D[tostring(k)] then return "ERR Dynamic keys are not allowed in Lua scripts when 'allow-key-locking' flag is set. Key was: " .. tostring(k) end end
 return nil end`;
 
-/** One Lua line (no newline, ends with `;`) that makes `redis.call`/`redis.pcall` enforce the rules above. */
-export const KEY_LOCKING_GUARD = (
-  `local redis = (function(r, S) local D = {} for _, k in ipairs(KEYS) do D[k] = true end ${CHECK} ` +
-  `return setmetatable({call = function(...) local e = chk({...}) if e then error({err = e}) end return r.call(...) end, ` +
-  `pcall = function(...) local e = chk({...}) if e then return r.error_reply(e) end return r.pcall(...) end}, {__index = r}) ` +
-  `end)(redis, ${luaSpecs()});`
-).replace(/\n/g, " ");
+/** One Lua line (no newline, ends with `;`) that makes `script`'s `redis.call`/`redis.pcall` enforce the rules above. */
+export function keyLockingGuard(script: string): string {
+  return (
+    `local redis = (function(r, S) local D = {} for _, k in ipairs(KEYS) do D[k] = true end ${CHECK} ` +
+    `return setmetatable({call = function(...) local e = chk({...}) if e then error({err = e}) end return r.call(...) end, ` +
+    `pcall = function(...) local e = chk({...}) if e then return r.error_reply(e) end return r.pcall(...) end}, {__index = r}) ` +
+    `end)(redis, ${luaSpecs(script)});`
+  ).replace(/\n/g, " ");
+}
 
 /** Inserts the guard at the start of line 2 of a script whose line 1 is its shebang. */
 export function withKeyLockingGuard(script: string): string {
+  const guard = keyLockingGuard(script);
   const lineEnd = script.indexOf("\n");
-  if (lineEnd === -1) return `${script}\n${KEY_LOCKING_GUARD}`;
-  return `${script.slice(0, lineEnd + 1)}${KEY_LOCKING_GUARD} ${script.slice(lineEnd + 1)}`;
+  if (lineEnd === -1) return `${script}\n${guard}`;
+  return `${script.slice(0, lineEnd + 1)}${guard} ${script.slice(lineEnd + 1)}`;
 }
