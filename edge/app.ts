@@ -10,10 +10,6 @@ import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolic
 import { onError, notFound } from "./on-error";
 import type { AppEnv } from "./env";
 import { registerGates } from "./middleware/gates";
-import { registerPermitRoutes } from "./routes/permits";
-import { registerOrderRoutes } from "./routes/orders";
-import { registerJobRoutes } from "./routes/jobs";
-import { registerItemRoutes } from "./routes/items";
 
 export interface CreateAppOptions {
   /** Where the app is mounted, e.g. "/api/edge" inside Next. @default "/" */
@@ -28,6 +24,13 @@ export interface CreateAppOptions {
   remoteAddress?: (c: Context<AppEnv>) => string | null;
   /** App-supplied user id (a verified session/JWT) for per-user limits and idempotency scopes. */
   resolveUser?: UserResolver;
+  /**
+   * Your handlers, registered after the gates so each gate runs before them (paths relative to
+   * `basePath`). The repo's own entry points pass `registerExampleRoutes` (edge/example-routes.ts);
+   * nothing else is mounted but `/health`.
+   * @example createApp(kit, { basePath: "/api", routes, register: (app) => app.get("/products/:id", getProduct) })
+   */
+  register?: (app: Hono<AppEnv, any, any>) => void;
 }
 
 export function createApp(kit: Kit, options: CreateAppOptions = {}) {
@@ -55,11 +58,8 @@ export function createApp(kit: Kit, options: CreateAppOptions = {}) {
   // request (issue 10). The standalone rateLimit() / idempotency() / cache() middlewares stay available.
   registerGates(app, { remoteAddress: options.remoteAddress, resolveUser: options.resolveUser });
 
-  // Example routes after every middleware, so each gate runs before them.
-  registerPermitRoutes(app);
-  registerOrderRoutes(app);
-  registerJobRoutes(app);
-  registerItemRoutes(app);
+  // The app's handlers after every middleware, so each gate runs before them.
+  options.register?.(app);
 
   return app;
 }

@@ -11,10 +11,11 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { resolveUser, routes } from "../kit.config";
+import { registerExampleRoutes } from "./example-routes";
 import type { UserResolver } from "../lib/http";
 import type { Kit } from "../lib/kit";
 import type { RouteDefinition, RoutePolicy } from "../lib/policy";
-import { createApp } from "./app";
+import { createApp, type CreateAppOptions } from "./app";
 
 export interface NodeServerOptions {
   /** TCP port; 0 picks a free one (see `NodeServer.port`). @default 3000 */
@@ -27,6 +28,8 @@ export interface NodeServerOptions {
   routes?: readonly RouteDefinition<RoutePolicy>[];
   /** App-supplied user id (a verified session/JWT) for per-user limits and idempotency scopes. */
   resolveUser?: UserResolver;
+  /** Your handlers (createApp's `register`). @default the repo's example routes (edge/example-routes.ts) */
+  register?: CreateAppOptions["register"];
 }
 
 export interface NodeServer {
@@ -47,6 +50,7 @@ export function serveNode(kit: Kit, options: NodeServerOptions = {}): Promise<No
   const app = createApp(kit, {
     basePath: options.basePath ?? "/api/edge",
     routes: options.routes ?? routes,
+    register: options.register ?? registerExampleRoutes,
     // Only requests that came in over a socket have one: the cache's stale refresh re-enters the app
     // with app.fetch(request) and no Node bindings, where getConnInfo would throw.
     remoteAddress: (c) => (hasSocket(c.env) ? (getConnInfo(c).remote.address ?? null) : null),

@@ -15,6 +15,7 @@
  */
 import type { ExecutionContext } from "hono";
 import { resolveUser, routes } from "../kit.config";
+import { registerExampleRoutes } from "./example-routes";
 import { describeConfig, loadConfig, type EnvVarName } from "../lib/config";
 import { ConfigError } from "../lib/errors";
 import { problemResponse, PROBLEM_TYPES } from "../lib/http";
@@ -43,7 +44,7 @@ function build(env: WorkerEnv): Built {
       // Loud on purpose, like getKit(): in memory mode nothing is shared between isolates.
       console.warn(`[edge-kit] DEGRADED: no Redis configured on this worker; per-isolate memory only. (${describeConfig(kit.config)})`);
     }
-    return { app: createApp(kit, { basePath: WORKER_BASE_PATH, routes, ...(resolveUser ? { resolveUser } : {}) }) };
+    return { app: createApp(kit, { basePath: WORKER_BASE_PATH, routes, register: registerExampleRoutes, ...(resolveUser ? { resolveUser } : {}) }) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // The message names variables, never their values; it goes to the logs (wrangler tail), not to clients.

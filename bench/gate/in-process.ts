@@ -16,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createApp } from "../../edge/app";
+import { registerExampleRoutes } from "../../edge/example-routes";
 import { routes } from "../../kit.config";
 import { loadConfig } from "../../lib/config";
 import { createKit } from "../../lib/kit";
@@ -33,7 +34,7 @@ const url = upstash.url;
 
 function appFor(coalesce: string) {
   const env = { NODE_ENV: "production", UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token, TRUST_PROXY: "true", REDIS_COALESCE_IN_FLIGHT: coalesce };
-  const app = createApp(createKit(loadConfig(env, { requiredSecrets: [] })), { basePath: "/api/edge", routes });
+  const app = createApp(createKit(loadConfig(env, { requiredSecrets: [] })), { basePath: "/api/edge", routes, register: registerExampleRoutes });
   app.get("/bench/plain", (c) => c.json({ id: "hot", name: "Item hot" }));
   app.get("/bench/one-fetch", async (c) => {
     const reply = await fetch(`${url}/pipeline`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: '[["PING"]]' });

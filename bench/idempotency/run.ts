@@ -5,6 +5,7 @@
  *   npx tsx bench/idempotency/run.ts
  */
 import { createApp } from "../../edge/app";
+import { registerExampleRoutes } from "../../edge/example-routes";
 import { loadConfig } from "../../lib/config";
 import { createKit } from "../../lib/kit";
 import { defineRoutes } from "../../lib/policy";
@@ -20,7 +21,7 @@ const routes = defineRoutes([
   { pattern: "/plain", methods: ["POST"], name: "plain", policy: {} },
   { pattern: "/bench-orders", methods: ["POST"], name: "bench-orders", policy: { idempotency: { required: true } } },
 ]);
-const app = createApp(kit, { basePath: "/api", routes });
+const app = createApp(kit, { basePath: "/api", routes, register: registerExampleRoutes });
 const handler = (c: { json: (v: unknown, s: 201) => Response }) => c.json({ order_id: crypto.randomUUID(), item_id: "sku-1", quantity: 2 }, 201);
 app.post("/plain", handler);
 app.post("/bench-orders", handler);

@@ -6,12 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { exampleQueue } from "@/edge/example/jobs";
 import { routes } from "@/kit.config";
 import { handleConsumeRequest } from "@/lib/queue";
 import { createTestKit } from "../setup/kit";
 
-const app = () => createApp(createTestKit(), { basePath: "/api/edge", routes });
+const app = () => createApp(createTestKit(), { register: registerExampleRoutes, basePath: "/api/edge", routes });
 const longId = "!".repeat(200); // each "!" is 3 bytes once percent-encoded into a key part
 
 async function expectProblem(res: Response, status: number) {

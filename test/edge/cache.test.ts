@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { itemsStoreLoads } from "@/edge/example/items-store";
 import { routes } from "@/kit.config";
 import { defineRoutes } from "@/lib/policy";
@@ -22,7 +23,7 @@ const freshId = () => `it${Date.now().toString(36)}${counter++}`;
 
 describe("GET /api/edge/items/:id with the app's policy table", () => {
   const kit = createTestKit();
-  const app = createApp(kit, { basePath: BASE, routes });
+  const app = createApp(kit, { register: registerExampleRoutes, basePath: BASE, routes });
 
   it("answers MISS from the slow store, then HIT from the cache without running the handler", async () => {
     const id = freshId();
@@ -115,7 +116,7 @@ describe("per-route policies", () => {
   const slowCounter = { n: 0 };
   type Policy = Parameters<typeof defineRoutes>[0][number]["policy"];
   function appWith(cache: NonNullable<Policy["cache"]>, rateLimit?: Policy["rateLimit"]) {
-    const app = createApp(kit, { basePath: BASE, routes: defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `thing-${freshId()}`, policy: { cache, ...(rateLimit ? { rateLimit } : {}) } }]) });
+    const app = createApp(kit, { register: registerExampleRoutes, basePath: BASE, routes: defineRoutes([{ pattern: "/thing", methods: ["GET"], name: `thing-${freshId()}`, policy: { cache, ...(rateLimit ? { rateLimit } : {}) } }]) });
     app.get("/thing", (c) => {
       slowCounter.n++;
       return c.json({ n: slowCounter.n, lang: c.req.header("accept-language") ?? null }, 200, { "set-x": "no", "content-language": "en" });
@@ -193,7 +194,7 @@ describe("round trips", () => {
 
   it("a HIT costs exactly one HTTP request to Redis; a MISS costs a few, none of them per-byte", async () => {
     const kit = createTestKit({ url: local.url, token });
-    const app = createApp(kit, { basePath: BASE, routes: defineRoutes([{ pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { cache: { ttl: "1 m" } } }]) });
+    const app = createApp(kit, { register: registerExampleRoutes, basePath: BASE, routes: defineRoutes([{ pattern: "/items/:id", methods: ["GET"], name: "items.read", policy: { cache: { ttl: "1 m" } } }]) });
     app.get("/items/:id", (c) => c.json({ id: c.req.param("id") }));
     const url = `${BASE}/items/${freshId()}`;
     await app.request(url); // warm the script cache (EVALSHA → NOSCRIPT → EVAL happens once)

@@ -3,6 +3,7 @@
  * (each route under its own idempotency policy) and handlers that count their runs.
  */
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import type { Kit } from "@/lib/kit";
 import { defineRoutes } from "@/lib/policy";
 
@@ -26,7 +27,7 @@ export interface Harness {
 }
 
 export function buildHarness(kit: Kit): Harness {
-  const app = createApp(kit, { basePath: "/api/edge", routes: testRoutes });
+  const app = createApp(kit, { register: registerExampleRoutes, basePath: "/api/edge", routes: testRoutes });
   const calls: Record<string, number> = {};
   const hold: Harness["hold"] = { promise: undefined };
   const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);

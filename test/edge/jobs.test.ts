@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { exampleQueue } from "@/edge/example/jobs";
 import { routes } from "@/kit.config";
 import { createTestKit } from "../setup/kit";
 
 function appWith(useRedisQueue: boolean) {
   const kit = createTestKit({ env: { USE_REDIS_QUEUE: String(useRedisQueue) } });
-  return { kit, app: createApp(kit, { basePath: "/api/edge", routes }) };
+  return { kit, app: createApp(kit, { register: registerExampleRoutes, basePath: "/api/edge", routes }) };
 }
 
 let ip = 0;

@@ -4,6 +4,7 @@ import { setupServer } from "msw/node";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { ingestPermits } from "@/edge/example/permits";
 import { DEDUPE_MARK } from "@/lib/dedupe";
 import { LOCK_ACQUIRE } from "@/lib/lock";
@@ -20,7 +21,7 @@ afterAll(() => msw.close());
 
 const kit = createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0" } });
 // No route table: this file tests the route itself, not the rate limit in front of it.
-const app = createApp(kit, { basePath: "/api/edge" });
+const app = createApp(kit, { register: registerExampleRoutes, basePath: "/api/edge" });
 afterAll(async () => {
   const raw = testRedis();
   const keys = await raw.keys(`${kit.keys.prefix}:*`);
@@ -62,7 +63,7 @@ function loseFirstReplyOf(script: { sha1: string; name: string }): () => boolean
 describe("a request that fails after Redis marked (or locked) for it: the client's retry is not refused", () => {
   // No SDK retry: the lost reply surfaces as a 503, and the client retries with a new request.
   const noRetryKit = createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0", REDIS_RETRIES: "0", EDGE_KIT_KEY_PREFIX: kit.keys.prefix } });
-  const noRetryApp = createApp(noRetryKit, { basePath: "/api/edge" });
+  const noRetryApp = createApp(noRetryKit, { register: registerExampleRoutes, basePath: "/api/edge" });
   const raw = testRedis();
   const post = (ids: string[]) =>
     Promise.resolve(noRetryApp.request("/api/edge/permits/ingest", { method: "POST", body: JSON.stringify({ permits: ids.map((id) => ({ id })) }) }));
@@ -119,7 +120,7 @@ describe("Hono POST /api/edge/permits/ingest with its redis-server stopped", () 
     const token = `permits-${randomBytes(6).toString("hex")}`;
     const server = await startUpstashLocal({ port: 0, token, redisUrl: redis.url });
     try {
-      const privateApp = createApp(createTestKit({ url: server.url, token, env: { REDIS_BREAKER_THRESHOLD: "0" } }), { basePath: "/api/edge" });
+      const privateApp = createApp(createTestKit({ url: server.url, token, env: { REDIS_BREAKER_THRESHOLD: "0" } }), { register: registerExampleRoutes, basePath: "/api/edge" });
       const post = () =>
         privateApp.request("/api/edge/permits/ingest", { method: "POST", body: JSON.stringify({ permits: [{ id: "p-1" }] }) });
       expect((await post()).status).toBe(200);

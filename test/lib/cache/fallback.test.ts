@@ -8,6 +8,7 @@ import { http, HttpResponse, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { routes } from "@/kit.config";
 import { getCacheStats } from "@/lib/cache";
 import { defineRoutes } from "@/lib/policy";
@@ -109,7 +110,7 @@ describe("edge route under a stopped redis-server", () => {
     const local = await startUpstashLocal({ port: 0, token, redisUrl: redis.url });
     try {
       const kit = createTestKit({ url: local.url, token, env: { REDIS_BREAKER_THRESHOLD: "0", REDIS_COMMAND_TIMEOUT_MS: "300" } });
-      const app = createApp(kit, { basePath: "/api/edge", routes });
+      const app = createApp(kit, { register: registerExampleRoutes, basePath: "/api/edge", routes });
       expect((await app.request("/api/edge/items/a1")).headers.get("x-cache")).toBe("MISS");
       expect((await app.request("/api/edge/items/a1")).headers.get("x-cache")).toBe("HIT");
       await redis.stop();
@@ -137,7 +138,7 @@ describe("a fill ticket from a degraded lookup", () => {
   it("Hono: the MISS is served but never stored as valid, even when Redis is back by the time it would be", async () => {
     const kit = createTestKit({ env: { REDIS_BREAKER_THRESHOLD: "0" } });
     const routes = defineRoutes([{ pattern: "/thing", methods: ["GET"], name: "fb-ticket", policy: { cache: { ttl: "1 m" } } }]);
-    const app = createApp(kit, { basePath: "/api/edge", routes });
+    const app = createApp(kit, { register: registerExampleRoutes, basePath: "/api/edge", routes });
     let n = 0;
     app.get("/thing", (c) => c.json({ n: ++n }));
     // Only the lookup fails: its ticket is "" (no lease, no captured versions); the store would reach Redis.

@@ -33,7 +33,7 @@ it("hashes each of 20,000 returning clients once (a rate-limit and a deny-list i
   const second = await pass();
   expect(digests.calls).toBe(40_000);
   expect(second).toEqual(first);
-});
+}, 30_000); // 40,000 real digests twice: seconds on a loaded 2-core machine, past the default 5 s
 
 it("evicts the least recently used entry when full, not the oldest one still in use", async () => {
   const fill = Array.from({ length: HASH_MEMO_SIZE }, (_, i) => `lru-${i}`);
@@ -45,4 +45,4 @@ it("evicts the least recently used entry when full, not the oldest one still in 
   expect(digests.calls).toBe(0);
   await hashParts("lru", "lru-1");
   expect(digests.calls).toBe(1);
-});
+}, 30_000);

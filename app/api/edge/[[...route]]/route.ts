@@ -4,6 +4,7 @@
 import type { ExecutionContext } from "hono";
 import { afterResponse } from "@/app/after-response";
 import { createApp } from "@/edge/app";
+import { registerExampleRoutes } from "@/edge/example-routes";
 import { resolveUser, routes } from "@/kit.config";
 import { withErrorBoundary } from "@/lib/http";
 import { getKit } from "@/lib/kit-instance";
@@ -17,7 +18,7 @@ const executionCtx: ExecutionContext = {
 };
 
 let app: ReturnType<typeof createApp> | undefined;
-const handle = (req: Request) => (app ??= createApp(getKit(), { basePath: "/api/edge", routes, ...(resolveUser ? { resolveUser } : {}) })).fetch(req, undefined, executionCtx);
+const handle = (req: Request) => (app ??= createApp(getKit(), { basePath: "/api/edge", routes, register: registerExampleRoutes, ...(resolveUser ? { resolveUser } : {}) })).fetch(req, undefined, executionCtx);
 
 // The Hono app answers its own errors (onError); the boundary covers building it (a config that fails
 // validation at run time), which happens before the app exists.
