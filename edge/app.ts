@@ -6,10 +6,11 @@ import { Hono, type Context } from "hono";
 import type { Kit } from "../lib/kit";
 import { checkHealth, healthHttpStatus, HEALTH_CONTENT_TYPE } from "../lib/observability";
 import type { UserResolver } from "../lib/http";
-import { createRouteTable, relativeToBase, type RouteDefinition, type RoutePolicy } from "../lib/policy";
+import type { RouteDefinition, RoutePolicy } from "../lib/policy";
 import { onError, notFound } from "./on-error";
 import type { AppEnv } from "./env";
 import { registerGates } from "./middleware/gates";
+import { provideKit } from "./middleware/provide-kit";
 
 export interface CreateAppOptions {
   /** Where the app is mounted, e.g. "/api/edge" inside Next. @default "/" */
@@ -35,14 +36,8 @@ export interface CreateAppOptions {
 
 export function createApp(kit: Kit, options: CreateAppOptions = {}) {
   const basePath = options.basePath ?? "/";
-  const table = createRouteTable(options.routes ?? []);
   const app = new Hono<AppEnv>().basePath(basePath);
-  app.use(async function provideKitAndRoute(c, next) {
-    c.set("kit", kit);
-    const path = relativeToBase(c.req.path, basePath);
-    c.set("route", path === null ? null : table.match(c.req.method, path));
-    await next();
-  });
+  app.use(provideKit(kit, { basePath, routes: options.routes ?? [] }));
   app.onError(onError);
   app.notFound(notFound);
 

@@ -40,9 +40,12 @@ export function gates(options: GatesMiddlewareOptions = {}): MiddlewareHandler<A
   ];
   return async function gates(c, next) {
     const kit = c.get("kit");
-    if (!kit) throw new Error("gates(): c.var.kit is not set; mount it in an app built by createApp(kit)");
+    if (!kit) throw new Error("gates(): c.var.kit is not set; register provideKit(kit, { basePath, routes }) before gates() (edge/middleware/provide-kit.ts), as createApp does");
     const route = c.get("route");
-    if (!route) return next();
+    // undefined = never set (null = set, no table entry): gating nothing then would be silent — a
+    // `required` idempotency route would run without a key. Loud, as Next's E_IDEMPOTENCY_GATE_MISSING.
+    if (route === undefined) throw new Error("gates(): c.var.route is not set; register provideKit(kit, { basePath, routes }) before gates() (edge/middleware/provide-kit.ts)");
+    if (route === null) return next();
 
     const identity = await resolveIdentity(c.req.raw, {
       trustProxy: kit.config.trustProxy,

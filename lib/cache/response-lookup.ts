@@ -141,7 +141,12 @@ let warnedUnrevalidated = false;
 
 /** No dispatch: the lease the lookup took goes back, and the STALE entry is served until it expires (said once). */
 async function unrevalidated(kit: GateKit, target: ResponseCacheTarget, ticket: string): Promise<void> {
-  if (!warnedUnrevalidated) console.warn("[edge-kit] STALE cache entries are not revalidated in the background: set APP_ORIGIN (a self-hosted production next start builds request URLs from the client's Host header)");
+  if (!warnedUnrevalidated) {
+    console.warn(
+      "[edge-kit] STALE cache entries are not revalidated in the background: on Next set APP_ORIGIN (a self-hosted production " +
+        "next start builds request URLs from the client's Host header); on Hono give gates() a dispatch, e.g. (r) => Promise.resolve(app.fetch(r))",
+    );
+  }
   warnedUnrevalidated = true;
   await kit.cache.withNamespace(target.namespace, target.policy).fill.release(target.key, ticket).catch(() => undefined);
 }

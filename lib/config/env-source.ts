@@ -9,6 +9,10 @@
  */
 import { ENV_VAR_NAMES, type EnvVarName } from "./schema";
 
+// Declared here, for this module only: lib/ then type-checks without @types/node (a Workers tsconfig
+// built on @cloudflare/workers-types), and where Node's types are present this shadows them harmlessly.
+declare const process: { env: Record<string, string | undefined> } | undefined;
+
 /** Raw values of every variable the kit reads; `undefined` where unset or where `process` is absent. */
 export function readEnv(): Record<EnvVarName, string | undefined> {
   const hasProcess = typeof process !== "undefined" && typeof process.env === "object";

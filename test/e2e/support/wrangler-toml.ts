@@ -17,9 +17,10 @@ export interface WranglerConfig {
 
 const STRING = /^"((?:[^"\\]|\\.)*)"$/;
 
-function parseValue(raw: string, where: string): string | string[] {
+function parseValue(raw: string, where: string): string | string[] | boolean {
   const str = STRING.exec(raw);
   if (str) return JSON.parse(`"${str[1]}"`) as string;
+  if (raw === "true" || raw === "false") return raw === "true";
   if (raw.startsWith("[") && raw.endsWith("]")) {
     const inner = raw.slice(1, -1).trim();
     return inner === "" ? [] : inner.split(",").map((item) => {
@@ -32,7 +33,7 @@ function parseValue(raw: string, where: string): string | string[] {
 }
 
 export function readWranglerToml(file = path.join(ROOT, "wrangler.toml")): WranglerConfig {
-  const top: Record<string, string | string[]> = {};
+  const top: Record<string, string | string[] | boolean> = {};
   const vars: Record<string, string> = {};
   let section = "";
   readFileSync(file, "utf8").split("\n").forEach((line, i) => {
