@@ -4,37 +4,19 @@
  * one thing replaced (the example app has no users), with one that trusts a test header.
  */
 import { NextRequest, type NextFetchEvent } from "next/server";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { resetKitForTests } from "@/lib/kit-instance";
-import { upstashTarget, uniquePrefix } from "../setup/redis";
+import { describe, expect, it, vi } from "vitest";
+import { useNextMiddleware } from "./next-middleware";
 
 vi.mock("@/kit.config", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/kit.config")>()),
   resolveUser: (req: Request) => req.headers.get("x-test-user"),
 }));
 
-const saved = { ...process.env };
-let middleware: (req: NextRequest, event: NextFetchEvent) => Promise<Response>;
-beforeAll(async () => {
-  const target = upstashTarget();
-  Object.assign(process.env, {
-    UPSTASH_REDIS_REST_URL: target.url,
-    UPSTASH_REDIS_REST_TOKEN: target.token,
-    EDGE_KIT_KEY_PREFIX: uniquePrefix("mwid").slice(0, -1).replace(":", "-"),
-    TRUST_PROXY: "true",
-    RATE_LIMIT_TIMEOUT_MS: "5000",
-  });
-  resetKitForTests();
-  ({ middleware } = await import("@/middleware"));
-});
-afterAll(() => {
-  process.env = saved;
-  resetKitForTests();
-});
+const middleware = useNextMiddleware("mwid", { RATE_LIMIT_TIMEOUT_MS: "5000" });
 
 const remaining = async (user: string | null) => {
   const headers: Record<string, string> = { "x-forwarded-for": "203.0.113.44", ...(user ? { "x-test-user": user } : {}) };
-  const res = await middleware(new NextRequest("http://localhost/api/anything", { headers }), { waitUntil: () => undefined } as unknown as NextFetchEvent);
+  const res = await middleware()(new NextRequest("http://localhost/api/anything", { headers }), { waitUntil: () => undefined } as unknown as NextFetchEvent);
   return res.headers.get("x-ratelimit-remaining");
 };
 

@@ -5,31 +5,13 @@
  */
 import { NextRequest, type NextFetchEvent } from "next/server";
 import { unstable_doesMiddlewareMatch } from "next/experimental/testing/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetKitForTests } from "@/lib/kit-instance";
-import { upstashTarget, uniquePrefix } from "../setup/redis";
+import { describe, expect, it } from "vitest";
+import { useNextMiddleware } from "./next-middleware";
 
-const saved = { ...process.env };
-let middleware: (req: NextRequest, event: NextFetchEvent) => Promise<Response>;
-beforeAll(async () => {
-  const target = upstashTarget();
-  Object.assign(process.env, {
-    UPSTASH_REDIS_REST_URL: target.url,
-    UPSTASH_REDIS_REST_TOKEN: target.token,
-    EDGE_KIT_KEY_PREFIX: uniquePrefix("mw").slice(0, -1).replace(":", "-"),
-    TRUST_PROXY: "true",
-    // `api` fails open: under a loaded CI machine a 300 ms budget can lapse and admit the 101st request as
-    // degraded. These tests are about counting, not about the timeout (test/lib/ratelimit covers that).
-    RATE_LIMIT_TIMEOUT_MS: "5000",
-    REDIS_COMMAND_TIMEOUT_MS: "5000",
-  });
-  resetKitForTests();
-  ({ middleware } = await import("@/middleware"));
-});
-afterAll(() => {
-  process.env = saved;
-  resetKitForTests();
-});
+// `api` fails open: under a loaded CI machine a 300 ms budget can lapse and admit the 101st request as
+// degraded. These tests are about counting, not about the timeout (test/lib/ratelimit covers that).
+const loaded = useNextMiddleware("mw", { RATE_LIMIT_TIMEOUT_MS: "5000", REDIS_COMMAND_TIMEOUT_MS: "5000" });
+const middleware = (req: NextRequest, event: NextFetchEvent) => loaded()(req, event);
 
 let n = 0;
 const freshIp = () => `10.88.${Math.floor(++n / 250)}.${(n % 250) + 1}`;
