@@ -7,6 +7,9 @@ export type Duration = `${number} ${DurationUnit}` | `${number}${DurationUnit}` 
 
 const UNIT_MS: Record<DurationUnit, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** setTimeout's limit (a signed 32-bit count of ms, ~24.8 days): a longer delay overflows and fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Whole milliseconds in a Duration; throws RangeError on a malformed or negative value. A number is
  * rounded UP (Redis's PX, PEXPIRE and XAUTOCLAIM refuse a fraction, so a `lease: 1500.5` failed every

@@ -6,6 +6,7 @@
  * Limits: a crash or a frozen function loses the in-process retries (use the stream for that),
  * and delays/backoff are bounded by how long the platform honours waitUntil.
  */
+import { MAX_TIMER_MS } from "../duration";
 import { jobTimeoutMs, runAttempt } from "./attempt";
 import { backoffDelayMs } from "./backoff";
 import type { JobEnvelope } from "./envelope";
@@ -15,9 +16,6 @@ import type { JobDefinition } from "./job-definition";
 import { errorText, recordFields, storableResult, type JobRecord } from "./job-record";
 import type { QueueRuntime } from "./settings";
 import { countQueue } from "./throughput";
-
-/** setTimeout's limit: a longer wait overflows and fires after 1 ms (Node; runtimes clamp likewise). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Waits `ms` even past one timer's limit, in steps (a "30 d" delay must not run at once). */
 async function sleep(ms: number): Promise<void> {

@@ -64,8 +64,7 @@ export async function enqueue(runtime: QueueRuntime, type: string, input: unknow
   const delayMs = options.delay === undefined ? 0 : toMs(options.delay);
   const dedupe = options.dedupe;
   if (dedupe !== undefined && (typeof dedupe.id !== "string" || dedupe.id.length === 0)) throw new RangeError("dedupe.id must be a non-empty string");
-  // Whole ms: SET PX refuses a fraction, which toMs keeps for plain numbers.
-  const dedupeWindowMs = dedupe?.window === undefined ? settings.dedupeWindowMs : Math.ceil(toMs(dedupe.window));
+  const dedupeWindowMs = dedupe?.window === undefined ? settings.dedupeWindowMs : toMs(dedupe.window);
   if (dedupe && dedupeWindowMs < 1) throw new RangeError("dedupe.window must be at least 1 ms");
 
   const modeDecision = await resolveQueueMode(kit);

@@ -5,7 +5,7 @@
 import type { Kit } from "../kit";
 import { DEFAULT_TTLS } from "../keys";
 import type { StreamRedis } from "../redis";
-import { toMs, type Duration } from "../duration";
+import { MAX_TIMER_MS, toMs, type Duration } from "../duration";
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from "./backoff";
 import type { JobRegistry } from "./job-definition";
 
@@ -75,9 +75,7 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
   positiveInteger("maxLength", maxLength);
   const deadLetterMaxLength = options.deadLetterMaxLength ?? 10_000;
   positiveInteger("deadLetterMaxLength", deadLetterMaxLength);
-  // Whole ms, as for dedupe windows below: toMs keeps a number's fraction, and XAUTOCLAIM's
-  // min-idle and SET PX refuse one (a Redis error on every consume or enqueue).
-  const reclaimAfterMs = Math.ceil(toMs(options.reclaimAfter ?? "90 s"));
+  const reclaimAfterMs = toMs(options.reclaimAfter ?? "90 s");
   if (reclaimAfterMs < 100) throw new RangeError(`reclaimAfter must be at least 100 ms, got ${reclaimAfterMs} ms`);
   const statusTtlSeconds = Math.ceil(
     options.statusTtl === undefined ? DEFAULT_TTLS.queue.jobStatusSeconds : toMs(options.statusTtl) / 1000,
@@ -91,7 +89,7 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
     backoff: resolveBackoff(options.backoff),
     jobTimeoutMs,
     reclaimAfterMs,
-    dedupeWindowMs: Math.ceil(toMs(options.dedupeWindow ?? "10 m")),
+    dedupeWindowMs: toMs(options.dedupeWindow ?? "10 m"),
     maxLength,
     deadLetterMaxLength,
     statusTtlSeconds,
@@ -104,7 +102,7 @@ export function resolveSettings(options: QueueOptions<JobRegistry>): QueueSettin
  * overflows and fires at once (Node; other runtimes clamp alike), so every job would time out on start.
  */
 function timerBound(name: string, ms: number): number {
-  if (ms > 2 ** 31 - 1) throw new RangeError(`${name} must be at most 2147483647 ms (~24.8 days, a timer's limit), got ${ms} ms`);
+  if (ms > MAX_TIMER_MS) throw new RangeError(`${name} must be at most ${MAX_TIMER_MS} ms (~24.8 days, a timer's limit), got ${ms} ms`);
   return ms;
 }
 
