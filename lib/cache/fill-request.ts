@@ -17,6 +17,8 @@ import { isNotModified, notModifiedHeaders } from "./conditional-request";
 
 const VALIDATORS = ["if-none-match", "if-modified-since"] as const;
 const OTHER_CONDITIONS = ["if-match", "if-unmodified-since", "if-range", "range"] as const;
+/** Every precondition and range field (RFC 9110 §13.1, §14.2): what a STALE revalidation drops. */
+export const CONDITIONAL_HEADERS: readonly string[] = [...VALIDATORS, ...OTHER_CONDITIONS];
 
 /** The validators to drop from `request` when it fills an entry; none when it carries another condition. */
 export function fillValidators(request: Request): string[] {

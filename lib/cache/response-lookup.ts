@@ -9,6 +9,7 @@
 import { deferIncrements } from "../gate/deferred-counts";
 import { signInternalRequest } from "../gate/internal-request";
 import type { GateKit } from "../kit";
+import { CONDITIONAL_HEADERS } from "./fill-request";
 import { CACHE_FILL_HEADER, type ResponseCacheDecision, type ResponseCacheTarget } from "./http-cache";
 import { replaySnapshot } from "./response-snapshot";
 import type { FillBegin } from "./types";
@@ -152,13 +153,11 @@ async function unrevalidated(kit: GateKit, target: ResponseCacheTarget, ticket: 
 }
 
 /**
- * The client's preconditions and range (RFC 9110 §13.1, §14.2): a revalidation carrying them can be
+ * Sends the revalidation with the lease the lookup took; the route stores the response and releases it.
+ * Without the client's preconditions and range (RFC 9110 §13.1, §14.2): carrying them, it could be
  * answered 304 or 206 by a route that honours them, neither of which is stored — and the entry would
  * stay STALE, revalidated again on every request until it expired. The refresh asks for the full 200.
  */
-const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"];
-
-/** Sends the revalidation with the lease the lookup took; the route stores the response and releases it. */
 async function revalidate(kit: GateKit, request: Request, target: ResponseCacheTarget, ticket: string, dispatch: (request: Request) => Promise<Response>): Promise<void> {
   const headers = new Headers(request.headers);
   for (const name of CONDITIONAL_HEADERS) headers.delete(name);
