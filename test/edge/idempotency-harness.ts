@@ -4,8 +4,11 @@
  */
 import { createApp } from "@/edge/app";
 import { registerExampleRoutes } from "@/edge/example-routes";
+import { afterAll } from "vitest";
 import type { Kit } from "@/lib/kit";
 import { defineRoutes } from "@/lib/policy";
+import { createTestKit } from "../setup/kit";
+import { testRedis } from "../setup/redis";
 
 export const testRoutes = defineRoutes([
   { pattern: "/orders", methods: ["POST"], name: "orders.create", policy: { idempotency: { required: true } } },
@@ -82,4 +85,18 @@ export function request(app: Harness["app"], path: string, options: PostOptions 
   return Promise.resolve(
     app.request(`/api/edge${path}`, { method: options.method ?? "POST", headers, body: options.body ?? '{"item_id":"sku-1","quantity":2}' }),
   );
+}
+
+/**
+ * The file's kit (proxy headers trusted, so each spec can be its own client through x-forwarded-for),
+ * with every key under its prefix deleted after the file's specs.
+ */
+export function proxiedTestKit(env: Record<string, string> = {}): Kit {
+  const kit = createTestKit({ env: { TRUST_PROXY: "true", ...env } });
+  afterAll(async () => {
+    const raw = testRedis();
+    const keys = await raw.keys(`${kit.keys.prefix}:*`);
+    if (keys.length > 0) await raw.del(...keys);
+  });
+  return kit;
 }

@@ -4,19 +4,12 @@
  * caller's scope (any user id works: long or non-BMP ids are hashed by their encoded size, ids that
  * are not well-formed UTF-16 too; one caller's key never replays another caller's response).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
-import { createTestKit } from "../setup/kit";
-import { testRedis } from "../setup/redis";
-import { buildHarness, newIp, newKey, request, testRoutes } from "./idempotency-harness";
+import { buildHarness, newIp, newKey, proxiedTestKit, request, testRoutes } from "./idempotency-harness";
 
-const kit = createTestKit({ env: { TRUST_PROXY: "true" } });
+const kit = proxiedTestKit();
 const { app } = buildHarness(kit);
-afterAll(async () => {
-  const raw = testRedis();
-  const keys = await raw.keys(`${kit.keys.prefix}:*`);
-  if (keys.length > 0) await raw.del(...keys);
-});
 
 describe("request body (413 past maxRequestBytes, 1 MiB by default)", () => {
   it("refuses a body whose Content-Length is over the limit", async () => {

@@ -6,21 +6,14 @@
  * relative to the API base, so one route under `/api` and `/api/edge` still shares its records.
  */
 import { Hono } from "hono";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "@/edge/app";
 import type { AppEnv } from "@/edge/env";
 import { idempotency } from "@/edge/middleware/idempotency";
 import { defineRoutes } from "@/lib/policy";
-import { createTestKit } from "../setup/kit";
-import { testRedis } from "../setup/redis";
-import { newIp, newKey } from "./idempotency-harness";
+import { newIp, newKey, proxiedTestKit } from "./idempotency-harness";
 
-const kit = createTestKit({ env: { TRUST_PROXY: "true" } });
-afterAll(async () => {
-  const raw = testRedis();
-  const keys = await raw.keys(`${kit.keys.prefix}:*`);
-  if (keys.length > 0) await raw.del(...keys);
-});
+const kit = proxiedTestKit();
 
 type Requestable = { request: (path: string, init: RequestInit) => Response | Promise<Response> };
 const post = (app: Requestable, path: string, key: string, ip: string) =>
